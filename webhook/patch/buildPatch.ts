@@ -1,0 +1,117 @@
+// JSON Patch that adds carbon-kube's affinity and decision to a pod without touching the user's own.
+import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod, V1PreferredSchedulingTerm } from '@kubernetes/client-node';
+import { DECISION } from '../annotations/keys.js';
+import { ZONE_LABEL } from '../placement/gridMapping.js';
+import type { PlacementDecision } from '../placement/types.js';
+import { applyOperation, deepClone, escapePathComponent, type Operation } from './jsonPatch.js';
+
+const NODE_AFFINITY = ['spec', 'affinity', 'nodeAffinity'];
+const PREFERRED = [...NODE_AFFINITY, 'preferredDuringSchedulingIgnoredDuringExecution'];
+const REQUIRED_TERMS = [...NODE_AFFINITY, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'];
+
+/**
+ * Operations are planned against a working copy, each applied before the next is planned, so a
+ * parent created by one is seen by the next. Running it again on the patched pod yields nothing:
+ * that is what makes apiserver re-invocation safe.
+ */
+export function buildPatch(pod: V1Pod, decision: PlacementDecision, decisionText: string): Operation[] {
+  const work = deepClone(pod) as Record<string, unknown>;
+  const ops: Operation[] = [];
+  const emit = (op: Operation | undefined): void => {
+    if (!op) return;
+    applyOperation(work, deepClone(op) as Operation, true, true); // a copy: later ops must not grow this one's value
+    ops.push(op);
+  };
+  for (const term of newPreferredTerms(work, decision)) emit(append(work, PREFERRED, term));
+  for (const op of exclusionOps(work, decision.excludedZones)) emit(op);
+  emit(setAnnotation(work, DECISION, decisionText));
+  return ops;
+}
+
+/** One term per zone; a zone that already has a term of its own (the user's or ours) gets none. */
+function newPreferredTerms(pod: Record<string, unknown>, decision: PlacementDecision): V1PreferredSchedulingTerm[] {
+  const existing = (get(pod, PREFERRED) as V1PreferredSchedulingTerm[] | undefined) ?? [];
+  const covered = new Set(existing.flatMap((t) => singleZoneOf(t.preference)));
+  return decision.preferred
+    .filter((p) => !covered.has(p.zone))
+    .map((p) => ({ weight: p.weight, preference: { matchExpressions: [zoneIn([p.zone])] } }));
+}
+
+function singleZoneOf(term: V1NodeSelectorTerm | undefined): string[] {
+  const exprs = term?.matchExpressions ?? [];
+  const only = exprs.length === 1 && !term?.matchFields?.length ? exprs[0] : undefined;
+  return only && only.key === ZONE_LABEL && only.operator === 'In' && only.values?.length === 1 ? [only.values[0]!] : [];
+}
+
+/**
+ * Required node-selector terms are ORed, so a term of our own would widen the user's constraint.
+ * Instead the exclusion is ANDed into every existing term, or becomes the only term.
+ */
+function exclusionOps(pod: Record<string, unknown>, excluded: string[]): Operation[] {
+  if (excluded.length === 0) return [];
+  const expr = zoneNotIn(excluded);
+  const terms = get(pod, REQUIRED_TERMS) as V1NodeSelectorTerm[] | undefined;
+  if (!terms || terms.length === 0) {
+    return [addUnder(pod, REQUIRED_TERMS.slice(0, -1), 'nodeSelectorTerms', [{ matchExpressions: [expr] }])];
+  }
+  const ops: Operation[] = [];
+  terms.forEach((term, i) => {
+    if ((term.matchExpressions ?? []).some((e) => sameRequirement(e, expr))) return;
+    ops.push(append(pod, [...REQUIRED_TERMS, String(i), 'matchExpressions'], expr));
+  });
+  return ops;
+}
+
+function setAnnotation(pod: Record<string, unknown>, key: string, value: string): Operation | undefined {
+  const current = get(pod, ['metadata', 'annotations', key]);
+  if (current === value) return undefined;
+  return addUnder(pod, ['metadata', 'annotations'], key, value);
+}
+
+function append(doc: unknown, arrayPath: string[], item: unknown): Operation {
+  if (Array.isArray(get(doc, arrayPath))) return { op: 'add', path: `${pointer(arrayPath)}/-`, value: item };
+  return addUnder(doc, arrayPath.slice(0, -1), arrayPath[arrayPath.length - 1]!, [item]);
+}
+
+/** Adds `key: value` below `parent`, creating the missing part of the parent chain in the same op. */
+function addUnder(doc: unknown, parent: string[], key: string, value: unknown): Operation {
+  const path = [...parent, key];
+  let depth = 0;
+  while (depth < parent.length && isContainer(get(doc, parent.slice(0, depth + 1)))) depth += 1;
+  const nested = path.slice(depth + 1).reduceRight<unknown>((inner, seg) => ({ [seg]: inner }), value);
+  return { op: 'add', path: pointer(path.slice(0, depth + 1)), value: nested };
+}
+
+function get(doc: unknown, path: string[]): unknown {
+  let node = doc;
+  for (const seg of path) {
+    if (Array.isArray(node)) node = node[Number(seg)];
+    else if (isObject(node)) node = node[seg];
+    else return undefined;
+  }
+  return node;
+}
+
+function pointer(path: string[]): string {
+  return path.map((seg) => `/${escapePathComponent(seg)}`).join('');
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isContainer(x: unknown): boolean {
+  return typeof x === 'object' && x !== null;
+}
+
+function zoneIn(zones: string[]): V1NodeSelectorRequirement {
+  return { key: ZONE_LABEL, operator: 'In', values: zones };
+}
+
+function zoneNotIn(zones: string[]): V1NodeSelectorRequirement {
+  return { key: ZONE_LABEL, operator: 'NotIn', values: zones };
+}
+
+function sameRequirement(a: V1NodeSelectorRequirement, b: V1NodeSelectorRequirement): boolean {
+  return a.key === b.key && a.operator === b.operator && JSON.stringify(a.values ?? []) === JSON.stringify(b.values ?? []);
+}

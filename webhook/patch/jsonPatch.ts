@@ -1,0 +1,6 @@
+// fast-json-patch ships CommonJS only; Node's ESM loader sees just its default export.
+import jsonpatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+
+export type { Operation };
+export const { applyPatch, applyOperation, escapePathComponent, deepClone } = jsonpatch;

@@ -1,0 +1,66 @@
+// Types of the pure placement core, shared by the webhook, the controllers and the simulator.
+import type { IntensityTable } from '../../poller/table.js';
+
+export type { IntensityTable };
+
+export type PlacementMode = 'prefer' | 'require' | 'off';
+export type ScoringStrategy = 'linear' | 'exponential' | 'threshold';
+
+/** One topology zone of the cluster, with the grid it draws power from. */
+export interface ZoneCapacity {
+  /** Value of topology.kubernetes.io/zone on its nodes. */
+  zone: string;
+  /** Grid zone id the nodes draw from (Electricity Maps id). */
+  grid: string;
+  nodes: number;
+  /** Allocatable CPU summed over the zone's nodes, millicores. */
+  cpuMillis: number;
+}
+
+export interface PlacementConfig {
+  strategy: ScoringStrategy;
+  /** 0-100: the largest preferred weight we hand the scheduler; 0 disables preferences. */
+  carbonWeight: number;
+  /** gCO2eq/kWh: zones above it are dirty (require mode, threshold strategy). */
+  thresholdG: number;
+  /** Mode for pods without a carbon-kube.io/mode annotation. */
+  defaultMode: PlacementMode;
+  /** Exponential strategy: score distance (gCO2eq/kWh x cores) at which the weight falls to 1/e. */
+  exponentialScale: number;
+}
+
+/** What the core needs to know about a pod. */
+export interface PodFacts {
+  cpuMillis: number;
+  mode?: PlacementMode;
+  /** carbon-kube.io/max-intensity, overrides the configured threshold. */
+  maxIntensity?: number;
+}
+
+export interface ZoneScore {
+  zone: string;
+  grid: string;
+  intensity: number;
+  /** Emission score: intensity x requested cores. */
+  score: number;
+}
+
+export interface PreferredZone {
+  zone: string;
+  /** 1..100, as the scheduler takes it. */
+  weight: number;
+  intensity: number;
+}
+
+export interface PlacementDecision {
+  mode: PlacementMode;
+  thresholdG: number;
+  /** Preferred zones, cleanest first. Empty when there is nothing to prefer. */
+  preferred: PreferredZone[];
+  /** require mode: zones to exclude with a required term (empty when none or when no zone is clean). */
+  excludedZones: string[];
+  /** Zones of the cluster whose grid has no intensity in the table. */
+  unknownZones: string[];
+  /** Why nothing was done, when nothing was. */
+  skipReason?: string;
+}
