@@ -95,8 +95,8 @@ function rsaKeys(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   return {
-    publicKey: pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
-    privateKey: pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    publicKey: pki.publicKeyFromPem(publicKey),
+    privateKey: pki.privateKeyFromPem(privateKey),
   };
 }
 

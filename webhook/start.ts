@@ -8,7 +8,7 @@ import { loadRegionFactors } from '../poller/regionFactors.js';
 import type { IntensityTable } from '../poller/table.js';
 import { mutatePod, type PlacementContext } from './admission/mutate.js';
 import { validateObject } from './admission/validate.js';
-import type { AdmissionRequest } from './admission/review.js';
+import type { AdmissionRequest, AdmissionVerdict } from './admission/review.js';
 import { reachableCluster } from './cluster.js';
 import type { WebhookConfig } from './config/config.js';
 import { NodeWatcher } from './inventory/nodeWatcher.js';
@@ -61,7 +61,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   poller.start();
 
   let ready = false;
-  const ctx: PlacementContext = { zones: inventory.zones, table: () => poller.table(), config: () => config.placement };
+  const ctx: PlacementContext = { zones: () => inventory.zones(), table: () => poller.table(), config: () => config.placement };
   const app = createApp({
     mutate: (req) => countedMutation(req, ctx, metrics),
     validate: validateObject,
@@ -69,9 +69,9 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     log,
     isReady: () => ready,
   });
-  let server: Server | undefined;
-  const tls = setUpTls(config, options.certDir, log, (m) => server && replaceCertificate(server, m));
-  server = createHttpsServer(app, tls.initial);
+  // The reloader only calls back after start(), by which time the server exists.
+  const tls = setUpTls(config, options.certDir, log, (m) => replaceCertificate(server, m));
+  const server: Server = createHttpsServer(app, tls.initial);
   tls.reloader.start();
   const metricsServer = createMetricsServer(metrics.registry);
   await listen(server, config.port, config.host);
@@ -93,7 +93,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     port: (server.address() as AddressInfo).port,
     metricsPort: (metricsServer.address() as AddressInfo).port,
     ...(tls.caFile ? { caFile: tls.caFile } : {}),
-    zones: inventory.zones,
+    zones: () => inventory.zones(),
     table: () => poller.table(),
     poller,
     stop,
@@ -118,7 +118,7 @@ async function startInventory(config: WebhookConfig, lookup: GridLookup, options
   return { zones: () => zones, stop: () => Promise.resolve() };
 }
 
-function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics) {
+function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {
   const result = mutatePod(req, ctx);
   // A dry run must leave no trace, counters included.
   if (result.decision && !req.dryRun) {

@@ -13,8 +13,14 @@ export interface ZoneReading {
 export interface CarbonSource {
   readonly name: string;
   /**
-   * Readings for the zones this source knows; zones it does not know are simply absent.
-   * Rejects when the source as a whole fails (network, auth, garbage).
+   * The grid zones this source is set up to answer for, when it knows them in advance (a CSV
+   * trace, a region map); undefined means "ask me about any zone".
    */
-  fetch(zones: readonly string[], now: Date): Promise<ZoneReading[]>;
+  readonly zones?: readonly string[];
+  /**
+   * Readings for the zones this source knows; zones it does not know are simply absent.
+   * Rejects when the source as a whole fails (network, auth, rate limit, garbage); the error
+   * message never contains a credential. `signal` aborts the requests under way.
+   */
+  fetch(zones: readonly string[], now: Date, signal?: AbortSignal): Promise<ZoneReading[]>;
 }

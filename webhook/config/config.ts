@@ -35,7 +35,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
   const read = new Reader(e, problems);
   const config: WebhookConfig = {
     host: e.HOST ?? '0.0.0.0',
-    port: read.int('PORT', 8443, 1, 65535),
+    port: read.int('PORT', 8443, 0, 65535),
     metricsHost: e.METRICS_HOST ?? e.HOST ?? '0.0.0.0',
     metricsPort: read.int('METRICS_PORT', 9090, 0, 65535),
     ...(e.TLS_CERT_FILE ? { tlsCertFile: e.TLS_CERT_FILE } : {}),

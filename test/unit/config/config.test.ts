@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../../webhook/config/config.js';
+
+describe('configuration', () => {
+  it('has safe defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).to.equal(8443);
+    expect(c.metricsPort).to.equal(9090);
+    expect(c.placement).to.deep.equal({ strategy: 'exponential', carbonWeight: 80, thresholdG: 300, defaultMode: 'prefer', exponentialScale: 100 });
+    expect(Object.keys(c.offlineZones)).to.deep.equal(['europe-west2-a', 'us-east4-a', 'us-west2-a']);
+  });
+
+  it('reads maps and overrides', () => {
+    const c = loadConfig({ ZONE_GRID_MAP: 'dc1-a=DE, dc2=FR', OFFLINE_ZONES: 'a=GB,b' }, { CARBON_WEIGHT: '50' });
+    expect(c.zoneGridMap).to.deep.equal({ 'dc1-a': 'DE', dc2: 'FR' });
+    expect(c.offlineZones).to.deep.equal({ a: 'GB', b: '' });
+    expect(c.placement.carbonWeight).to.equal(50);
+  });
+
+  it('names every bad setting at once with what is allowed', () => {
+    const env = { PORT: 'http', CARBON_STRATEGY: 'greedy', CARBON_WEIGHT: '101', ZONE_GRID_MAP: 'dc1', POLL_SCHEDULE: 'often', TLS_CERT_FILE: '/x' };
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/PORT="http" must be a number from 0 to 65535/);
+    expect(message).to.match(/CARBON_STRATEGY="greedy" must be one of linear, exponential, threshold/);
+    expect(message).to.match(/CARBON_WEIGHT="101"/);
+    expect(message).to.match(/ZONE_GRID_MAP entry "dc1" must look like "zone=GRID"/);
+    expect(message).to.match(/POLL_SCHEDULE="often" is not a cron expression/);
+    expect(message).to.match(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
+  });
+});
