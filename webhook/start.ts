@@ -11,6 +11,7 @@ import { validateObject } from './admission/validate.js';
 import type { AdmissionRequest, AdmissionVerdict } from './admission/review.js';
 import { reachableCluster } from './cluster.js';
 import type { WebhookConfig } from './config/config.js';
+import { NamespaceDefaults } from './inventory/namespaceDefaults.js';
 import { NodeWatcher } from './inventory/nodeWatcher.js';
 import { offlineNodes } from './inventory/offlineInventory.js';
 import { zonesOfNodes } from './inventory/zoneInventory.js';
@@ -61,7 +62,13 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   poller.start();
 
   let ready = false;
-  const ctx: PlacementContext = { zones: () => inventory.zones(), table: () => poller.table(), config: () => config.placement };
+  const ctx: PlacementContext = {
+    zones: () => inventory.zones(),
+    table: () => poller.table(),
+    config: () => config.placement,
+    now: () => Date.now(),
+    namespaceDefaults: (ns) => inventory.namespaceDefaults(ns),
+  };
   const app = createApp({
     mutate: (req) => countedMutation(req, ctx, metrics),
     validate: validateObject,
@@ -102,6 +109,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
 
 interface Inventory {
   zones(): readonly ZoneCapacity[];
+  namespaceDefaults(namespace: string): Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -109,13 +117,20 @@ async function startInventory(config: WebhookConfig, lookup: GridLookup, options
   const cluster = options.offline ? undefined : await reachableCluster(options.log);
   if (cluster) {
     const watcher = new NodeWatcher(cluster, lookup, options.log);
-    await watcher.start();
-    return { zones: () => watcher.current(), stop: () => watcher.stop() };
+    const namespaces = new NamespaceDefaults(cluster, options.log);
+    await Promise.all([watcher.start(), namespaces.start()]);
+    return {
+      zones: () => watcher.current(),
+      namespaceDefaults: (ns) => namespaces.of(ns),
+      stop: async () => {
+        await Promise.all([watcher.stop(), namespaces.stop()]);
+      },
+    };
   }
   const { zones, unmapped } = zonesOfNodes(offlineNodes(config.offlineZones), lookup);
   if (unmapped.length > 0) options.log.warn('offline zones without a known grid are ignored', { zones: unmapped });
   options.log.info('offline inventory', { zones: zones.map((z) => `${z.zone}=${z.grid}`) });
-  return { zones: () => zones, stop: () => Promise.resolve() };
+  return { zones: () => zones, namespaceDefaults: () => ({}), stop: () => Promise.resolve() };
 }
 
 function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {

@@ -1,10 +1,11 @@
-// Mutation: decide placement for a new pod and express it as a patch.
+// Mutation: decide placement (and, for deferrable pods, a green window) and express it as a patch.
 import type { V1Pod } from '@kubernetes/client-node';
 import { decidePlacement } from '../placement/decide.js';
 import { describeDecision } from '../placement/describe.js';
+import { chooseGreenWindow, type GreenWindow } from '../placement/greenWindow.js';
 import { podFacts } from '../placement/podFacts.js';
-import type { IntensityTable, PlacementConfig, PlacementDecision, ZoneCapacity } from '../placement/types.js';
-import { buildPatch } from '../patch/buildPatch.js';
+import type { IntensityTable, PlacementConfig, PlacementDecision, PodFacts, ZoneCapacity } from '../placement/types.js';
+import { buildPatch, type GatePlan } from '../patch/buildPatch.js';
 import { applyPatch, deepClone } from '../patch/jsonPatch.js';
 import { isCorePod, type AdmissionRequest, type AdmissionVerdict } from './review.js';
 
@@ -13,12 +14,17 @@ export interface PlacementContext {
   zones(): readonly ZoneCapacity[];
   table(): IntensityTable;
   config(): PlacementConfig;
+  /** ms since epoch */
+  now?(): number;
+  /** carbon-kube.io annotations of the pod's namespace: defaults for its pods. */
+  namespaceDefaults?(namespace: string): Readonly<Record<string, string>>;
 }
 
 export interface MutationResult {
   verdict: AdmissionVerdict;
   /** Set when a placement decision was made (absent for requests we pass through). */
   decision?: PlacementDecision;
+  window?: GreenWindow;
 }
 
 const ALLOW: AdmissionVerdict = { allowed: true };
@@ -27,15 +33,39 @@ export function mutatePod(req: AdmissionRequest, ctx: PlacementContext): Mutatio
   // Affinity is immutable after creation, so only CREATE of a pod itself can be steered.
   if (!isCorePod(req) || req.operation !== 'CREATE' || !req.object) return { verdict: ALLOW };
   const pod = req.object as V1Pod;
-  const decision = decidePlacement(podFacts(pod), ctx.zones(), ctx.table(), ctx.config());
+  const facts = podFacts(pod, ctx.namespaceDefaults?.(req.namespace ?? pod.metadata?.namespace ?? '') ?? {});
+  const config = ctx.config();
+  const decision = decidePlacement(facts, ctx.zones(), ctx.table(), config);
   if (decision.mode === 'off') return { verdict: ALLOW, decision };
-  const patch = buildPatch(pod, decision, describeDecision(decision));
+  const window = greenWindowFor(facts, ctx, config);
+  const gate: GatePlan | undefined = window && { releaseAt: isoSeconds(window.releaseAt), deadline: isoSeconds(window.deadline) };
+  const extra = window ? [`gate until ${isoMinutes(window.releaseAt)} (${Math.round(window.windowIntensity)}g vs ${Math.round(window.nowIntensity)}g now)`] : [];
+  const patch = buildPatch(pod, decision, describeDecision(decision, extra), gate);
   assertApplies(pod, patch);
-  return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision };
+  return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision, ...(window ? { window } : {}) };
+}
+
+function greenWindowFor(facts: PodFacts, ctx: PlacementContext, config: PlacementConfig): GreenWindow | undefined {
+  if (config.gatesEnabled === false || facts.maxDelayS === undefined) return undefined;
+  return chooseGreenWindow({
+    now: ctx.now?.() ?? Date.now(),
+    maxDelayS: facts.maxDelayS,
+    zones: ctx.zones(),
+    table: ctx.table(),
+    ...(config.gateMinImprovement !== undefined ? { minImprovement: config.gateMinImprovement } : {}),
+  });
 }
 
 /** A patch the apiserver would reject fails the pod; check it here so the fault stays ours. */
 function assertApplies(pod: V1Pod, patch: AdmissionVerdict['patch']): void {
   // Both copied: applying would otherwise link op values into the document and let later ops grow them.
   if (patch && patch.length > 0) applyPatch(deepClone(pod), deepClone(patch) as typeof patch, true, true);
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function isoMinutes(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16) + 'Z';
 }

@@ -1,6 +1,6 @@
 // What each carbon-kube.io value may be, with the words a user sees when it is not.
 import { parseDuration } from './duration.js';
-import { DECISION, ENABLED_LABEL, GRID_ZONE_LABEL, MAX_DELAY, MAX_INTENSITY, MIGRATABLE, MODE } from './keys.js';
+import { DEADLINE, DECISION, ENABLED_LABEL, GRID_ZONE_LABEL, MAX_DELAY, MAX_INTENSITY, MIGRATABLE, MODE, RELEASE_AT } from './keys.js';
 
 export const MAX_DELAY_SECONDS = 7 * 86400;
 export const MAX_INTENSITY_LIMIT = 2000;
@@ -34,11 +34,20 @@ export const RULES: Readonly<Record<string, ValueRule>> = {
     allowed: 'an Electricity Maps zone id such as "GB", "DE" or "US-CAL-CISO"',
     accepts: (v) => GRID_ZONE.test(v),
   },
+  [RELEASE_AT]: timestampRule(),
+  [DEADLINE]: timestampRule(),
   [DECISION]: {
     allowed: `text of at most ${DECISION_MAX_LENGTH} characters (written by carbon-kube)`,
     accepts: (v) => v.length <= DECISION_MAX_LENGTH,
   },
 };
+
+function timestampRule(): ValueRule {
+  return {
+    allowed: 'an ISO 8601 UTC time such as "2026-05-01T13:00:00Z" (written by carbon-kube)',
+    accepts: (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z$/.test(v) && Number.isFinite(Date.parse(v)),
+  };
+}
 
 export function parseIntensity(text: string): number | undefined {
   if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;

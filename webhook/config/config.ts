@@ -48,6 +48,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
       thresholdG: read.number('CARBON_THRESHOLD', 300, 1, 2000),
       defaultMode: read.oneOf<PlacementMode>('DEFAULT_MODE', 'prefer', ['prefer', 'require', 'off']),
       exponentialScale: read.number('EXPONENTIAL_SCALE', 100, 1, 100000),
+      gatesEnabled: read.bool('GATES_ENABLED', true),
+      gateMinImprovement: read.number('GATE_MIN_IMPROVEMENT', 0.05, 0, 0.95),
     },
     zoneGridMap: read.pairs('ZONE_GRID_MAP', '', true),
     offlineZones: read.pairs('OFFLINE_ZONES', DEFAULT_OFFLINE_ZONES, false),
@@ -81,6 +83,14 @@ class Reader {
       return fallback;
     }
     return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name}=${JSON.stringify(raw)} must be "true" or "false"`);
+    return fallback;
   }
 
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {

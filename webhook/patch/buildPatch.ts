@@ -1,6 +1,6 @@
 // JSON Patch that adds carbon-kube's affinity and decision to a pod without touching the user's own.
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod, V1PreferredSchedulingTerm } from '@kubernetes/client-node';
-import { DECISION } from '../annotations/keys.js';
+import { DEADLINE, DECISION, GATED_LABEL, GREEN_WINDOW_GATE, RELEASE_AT } from '../annotations/keys.js';
 import { ZONE_LABEL } from '../placement/gridMapping.js';
 import type { PlacementDecision } from '../placement/types.js';
 import { applyOperation, deepClone, escapePathComponent, type Operation } from './jsonPatch.js';
@@ -9,12 +9,18 @@ const NODE_AFFINITY = ['spec', 'affinity', 'nodeAffinity'];
 const PREFERRED = [...NODE_AFFINITY, 'preferredDuringSchedulingIgnoredDuringExecution'];
 const REQUIRED_TERMS = [...NODE_AFFINITY, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'];
 
+/** A scheduling gate to add: both times ISO 8601 UTC. */
+export interface GatePlan {
+  releaseAt: string;
+  deadline: string;
+}
+
 /**
  * Operations are planned against a working copy, each applied before the next is planned, so a
  * parent created by one is seen by the next. Running it again on the patched pod yields nothing:
  * that is what makes apiserver re-invocation safe.
  */
-export function buildPatch(pod: V1Pod, decision: PlacementDecision, decisionText: string): Operation[] {
+export function buildPatch(pod: V1Pod, decision: PlacementDecision, decisionText: string, gate?: GatePlan): Operation[] {
   const work = deepClone(pod) as Record<string, unknown>;
   const ops: Operation[] = [];
   const emit = (op: Operation | undefined): void => {
@@ -24,8 +30,21 @@ export function buildPatch(pod: V1Pod, decision: PlacementDecision, decisionText
   };
   for (const term of newPreferredTerms(work, decision)) emit(append(work, PREFERRED, term));
   for (const op of exclusionOps(work, decision.excludedZones)) emit(op);
+  // Each call below plans against the copy as the previous emit left it.
+  if (gate && !hasOurGate(work)) {
+    emit(append(work, ['spec', 'schedulingGates'], { name: GREEN_WINDOW_GATE }));
+    emit(addUnder(work, ['metadata', 'labels'], GATED_LABEL, 'true'));
+    emit(addUnder(work, ['metadata', 'annotations'], RELEASE_AT, gate.releaseAt));
+    emit(addUnder(work, ['metadata', 'annotations'], DEADLINE, gate.deadline));
+  }
   emit(setAnnotation(work, DECISION, decisionText));
   return ops;
+}
+
+/** A pod that already carries our gate keeps it and its times: the first decision stands. */
+function hasOurGate(pod: Record<string, unknown>): boolean {
+  const gates = (get(pod, ['spec', 'schedulingGates']) as Array<{ name?: string }> | undefined) ?? [];
+  return gates.some((g) => g.name === GREEN_WINDOW_GATE);
 }
 
 /** One term per zone; a zone that already has a term of its own (the user's or ours) gets none. */

@@ -1,7 +1,7 @@
 // Reads from a pod manifest what the placement core needs: its CPU request and carbon annotations.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { MAX_INTENSITY, MODE } from '../annotations/keys.js';
-import { parseIntensity } from '../annotations/rules.js';
+import { MAX_DELAY, MAX_INTENSITY, MODE } from '../annotations/keys.js';
+import { parseDelay, parseIntensity } from '../annotations/rules.js';
 import { cpuMillis } from './quantity.js';
 import type { PlacementMode, PodFacts } from './types.js';
 
@@ -14,6 +14,8 @@ export function podFacts(pod: V1Pod, namespaceDefaults: Readonly<Record<string, 
   if (mode !== undefined && MODES.includes(mode)) facts.mode = mode as PlacementMode;
   const maxIntensity = annotations[MAX_INTENSITY] !== undefined ? parseIntensity(annotations[MAX_INTENSITY]) : undefined;
   if (maxIntensity !== undefined) facts.maxIntensity = maxIntensity;
+  const maxDelayS = annotations[MAX_DELAY] !== undefined ? parseDelay(annotations[MAX_DELAY]) : undefined;
+  if (maxDelayS !== undefined) facts.maxDelayS = maxDelayS;
   return facts;
 }
 

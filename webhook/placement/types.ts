@@ -27,6 +27,10 @@ export interface PlacementConfig {
   defaultMode: PlacementMode;
   /** Exponential strategy: score distance (gCO2eq/kWh x cores) at which the weight falls to 1/e. */
   exponentialScale: number;
+  /** Gate deferrable pods for a greener window (false: never gate; the controller releases all). */
+  gatesEnabled?: boolean;
+  /** A window must be at least this much cleaner than now to be worth waiting for (fraction). */
+  gateMinImprovement?: number;
 }
 
 /** What the core needs to know about a pod. */
@@ -35,6 +39,8 @@ export interface PodFacts {
   mode?: PlacementMode;
   /** carbon-kube.io/max-intensity, overrides the configured threshold. */
   maxIntensity?: number;
+  /** carbon-kube.io/max-delay in seconds: the pod may wait this long for a cleaner window. */
+  maxDelayS?: number;
 }
 
 export interface ZoneScore {

@@ -45,3 +45,51 @@ describe('mutatePod', () => {
     expect(dry).to.deep.equal(real);
   });
 });
+
+describe('mutatePod with a deferrable pod', () => {
+  const now = Date.parse('2026-05-01T10:00:00Z');
+  const forecastCtx: PlacementContext = {
+    zones: () => [ZONES[0]!],
+    table: () => ({
+      GB: {
+        intensity: 300,
+        timestamp: '2026-05-01T10:00:00.000Z',
+        source: 'test',
+        stale: false,
+        forecast: [
+          { timestamp: '2026-05-01T11:00:00.000Z', intensity: 250 },
+          { timestamp: '2026-05-01T13:00:00.000Z', intensity: 90 },
+          { timestamp: '2026-05-01T20:00:00.000Z', intensity: 20 },
+        ],
+      },
+    }),
+    config: () => CONFIG,
+    now: () => now,
+  };
+
+  it('adds the green-window gate, its times, the gated label and says so in the decision', () => {
+    const p = pod('1', { 'carbon-kube.io/max-delay': '6h' });
+    const { verdict } = mutatePod(request('CREATE', p), forecastCtx);
+    const out = applyPatch(deepClone(p), deepClone(verdict.patch!), true, false).newDocument as V1Pod;
+    expect(out.spec!.schedulingGates).to.deep.equal([{ name: 'carbon-kube.io/green-window' }]);
+    expect(out.metadata!.labels).to.deep.include({ 'carbon-kube.io/gated': 'true' });
+    expect(out.metadata!.annotations).to.deep.include({
+      'carbon-kube.io/release-at': '2026-05-01T13:00:00Z',
+      'carbon-kube.io/deadline': '2026-05-01T16:00:00Z',
+    });
+    expect(out.metadata!.annotations!['carbon-kube.io/decision']).to.match(/gate until 2026-05-01T13:00Z \(90g vs 300g now\)/);
+    // Re-invocation adds nothing, even a moment later.
+    expect(mutatePod(request('CREATE', out), { ...forecastCtx, now: () => now + 1500 }).verdict).to.deep.equal({ allowed: true });
+  });
+
+  it('takes max-delay from the namespace defaults, and never gates when gates are off', () => {
+    const p = pod('1');
+    // 30m reaches no forecast point, so there is nothing to wait for.
+    const withDefaults = { ...forecastCtx, namespaceDefaults: () => ({ 'carbon-kube.io/max-delay': '30m' }) };
+    expect(JSON.stringify(mutatePod(request('CREATE', p), withDefaults).verdict.patch)).to.not.include('green-window');
+    const gated = mutatePod(request('CREATE', pod('1')), { ...withDefaults, namespaceDefaults: () => ({ 'carbon-kube.io/max-delay': '4h' }) });
+    expect(JSON.stringify(gated.verdict.patch)).to.include('green-window');
+    const off = mutatePod(request('CREATE', pod('1', { 'carbon-kube.io/max-delay': '6h' })), { ...forecastCtx, config: () => ({ ...CONFIG, gatesEnabled: false }) });
+    expect(JSON.stringify(off.verdict.patch)).to.not.include('green-window');
+  });
+});

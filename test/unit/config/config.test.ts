@@ -6,7 +6,15 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.port).to.equal(8443);
     expect(c.metricsPort).to.equal(9090);
-    expect(c.placement).to.deep.equal({ strategy: 'exponential', carbonWeight: 80, thresholdG: 300, defaultMode: 'prefer', exponentialScale: 100 });
+    expect(c.placement).to.deep.equal({
+      strategy: 'exponential',
+      carbonWeight: 80,
+      thresholdG: 300,
+      defaultMode: 'prefer',
+      exponentialScale: 100,
+      gatesEnabled: true,
+      gateMinImprovement: 0.05,
+    });
     expect(Object.keys(c.offlineZones)).to.deep.equal(['europe-west2-a', 'us-east4-a', 'us-west2-a']);
   });
 
@@ -18,7 +26,7 @@ describe('configuration', () => {
   });
 
   it('names every bad setting at once with what is allowed', () => {
-    const env = { PORT: 'http', CARBON_STRATEGY: 'greedy', CARBON_WEIGHT: '101', ZONE_GRID_MAP: 'dc1', POLL_SCHEDULE: 'often', TLS_CERT_FILE: '/x' };
+    const env = { PORT: 'http', CARBON_STRATEGY: 'greedy', CARBON_WEIGHT: '101', ZONE_GRID_MAP: 'dc1', POLL_SCHEDULE: 'often', TLS_CERT_FILE: '/x', GATES_ENABLED: 'yes' };
     let message = '';
     try {
       loadConfig(env);
@@ -32,5 +40,6 @@ describe('configuration', () => {
     expect(message).to.match(/ZONE_GRID_MAP entry "dc1" must look like "zone=GRID"/);
     expect(message).to.match(/POLL_SCHEDULE="often" is not a cron expression/);
     expect(message).to.match(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
+    expect(message).to.match(/GATES_ENABLED="yes" must be "true" or "false"/);
   });
 });
