@@ -1,6 +1,6 @@
 // Fake Nodes for a kubelet-less control plane: Ready, untainted, labelled with topology and
 // (optionally) the carbon-kube grid zone, so the real scheduler will bind pods to them.
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 
 export const GRID_ZONE_LABEL = 'carbon-kube.io/grid-zone';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -69,20 +69,20 @@ function readyStatus(spec: ZoneSpec): V1Node['status'] {
 }
 
 /**
- * Creates the nodes of every zone, clears any taints admission added on create, and sets a Ready
- * status through the status subresource (a create ignores status). Returns the final Nodes.
+ * Creates the nodes of every zone, drops any taints admission added on create, and sets a Ready
+ * status through the status subresource (a create ignores status). Merge patches, not updates:
+ * controllers (ttl, ...) touch new nodes at once, so a read-modify-write would hit conflicts.
+ * Returns the final Nodes.
  */
 export async function registerNodes(kc: KubeConfig, zones: ZoneSpec[] = DEFAULT_ZONES): Promise<V1Node[]> {
   const core = kc.makeApiClient(CoreV1Api);
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const out: V1Node[] = [];
   for (const spec of zones) {
     for (const name of nodeNames(spec)) {
-      let node = await core.createNode({ body: nodeFor(name, spec) });
-      if (node.spec?.taints?.length) {
-        node = await core.replaceNode({ name, body: { ...node, spec: { ...node.spec, taints: [] } } });
-      }
-      node = await core.replaceNodeStatus({ name, body: { ...node, status: readyStatus(spec) } });
-      out.push(node);
+      const created = await core.createNode({ body: nodeFor(name, spec) });
+      if (created.spec?.taints?.length) await core.patchNode({ name, body: { spec: { taints: null } } }, merge);
+      out.push(await core.patchNodeStatus({ name, body: { status: readyStatus(spec) } }, merge));
     }
   }
   return out;

@@ -1,9 +1,11 @@
 // Smoke test of the e2e harness itself: the real scheduler binds pods to fake nodes and the
 // controller-manager turns a Deployment into pods.
-import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { findBinDir } from './binaries';
 import { ControlPlane } from './controlPlane';
 import { DEFAULT_ZONES, nodeNames, registerNodes } from './nodes';
+import { markPodsRunning } from './pods';
 import { waitFor } from './wait';
 
 const NS = 'smoke';
@@ -13,10 +15,16 @@ describe('e2e harness: control plane', function () {
   let cp: ControlPlane | undefined;
   let core: CoreV1Api;
   let apps: AppsV1Api;
+  let binDir = '';
+
+  before(function () {
+    this.timeout(0); // a cold scripts/envtest.sh cache means a ~15 min build first
+    binDir = findBinDir();
+  });
 
   before(async function () {
     this.timeout(120_000);
-    cp = await ControlPlane.start();
+    cp = await ControlPlane.start({ binDir });
     const kc = cp.kubeConfig();
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
@@ -68,5 +76,30 @@ describe('e2e harness: control plane', function () {
       45_000,
     );
     expect(pods).to.have.length(2);
+  });
+
+  it('lets a PDB block evictions once the fake kubelet marks pods Ready', async function () {
+    this.timeout(40_000);
+    const kc = cp!.kubeConfig();
+    const policy = kc.makeApiClient(PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: NS,
+      body: { metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
+    });
+    await markPodsRunning(kc, { namespace: NS, labelSelector: 'app=web' });
+    await waitFor(
+      'pdb/web to allow one disruption',
+      async () => (await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace: NS })).status?.disruptionsAllowed === 1,
+      30_000,
+    );
+    const names = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=web' })).items.map((p) => p.metadata?.name ?? '');
+    const evict = (name: string): Promise<unknown> =>
+      core.createNamespacedPodEviction({ name, namespace: NS, body: { metadata: { name, namespace: NS } } });
+    await evict(names[0]!);
+    const refused = await evict(names[1]!).then(
+      () => 0,
+      (err: { code?: number }) => err.code,
+    );
+    expect(refused).to.equal(429);
   });
 });
