@@ -24,6 +24,7 @@ import { createMetrics, type WebhookMetrics } from './server/metrics.js';
 import { createMetricsServer } from './server/metricsServer.js';
 import { shutdown } from './server/shutdown.js';
 import { setUpTls } from './tlsSetup.js';
+import { RuntimeState } from './runtimeState.js';
 
 export interface StartOptions {
   log: Logger;
@@ -62,10 +63,12 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   poller.start();
 
   let ready = false;
+  const state = new RuntimeState(config.placement.thresholdG);
+  metrics.threshold.set(state.thresholdG);
   const ctx: PlacementContext = {
     zones: () => inventory.zones(),
     table: () => poller.table(),
-    config: () => config.placement,
+    config: () => ({ ...config.placement, thresholdG: state.thresholdG }),
     now: () => Date.now(),
     namespaceDefaults: (ns) => inventory.namespaceDefaults(ns),
   };
@@ -80,7 +83,16 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const tls = setUpTls(config, options.certDir, log, (m) => replaceCertificate(server, m));
   const server: Server = createHttpsServer(app, tls.initial);
   tls.reloader.start();
-  const metricsServer = createMetricsServer(metrics.registry);
+  const metricsServer = createMetricsServer(metrics.registry, () => ({
+    table: poller.table(),
+    zones: inventory.zones(),
+    thresholdG: state.thresholdG,
+    gatedPods: state.gatedPods,
+    recentMigrations: state.recentMigrations(),
+    co2SavedKg: state.co2SavedKg,
+    leader: state.leader,
+    generatedAt: new Date().toISOString(),
+  }));
   await listen(server, config.port, config.host);
   await listen(metricsServer, config.metricsPort, config.metricsHost);
   ready = true;
@@ -145,7 +157,11 @@ function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: 
 
 function exportTable(metrics: WebhookMetrics, table: IntensityTable): void {
   metrics.intensity.reset();
-  for (const [zone, entry] of Object.entries(table)) metrics.intensity.set({ zone, source: entry.source }, entry.intensity);
+  metrics.tableStale.reset();
+  for (const [zone, entry] of Object.entries(table)) {
+    metrics.intensity.set({ zone, source: entry.source }, entry.intensity);
+    metrics.tableStale.set({ zone }, entry.stale ? 1 : 0);
+  }
 }
 
 function tableAgeSeconds(table: IntensityTable): number {

@@ -1,4 +1,4 @@
-// Prometheus metrics of the webhook process. Histograms, so replicas aggregate.
+// Prometheus metrics of the carbon-kube process. Histograms, so replicas aggregate.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface WebhookMetrics {
@@ -6,40 +6,86 @@ export interface WebhookMetrics {
   admissionDuration: Histogram<'endpoint' | 'outcome'>;
   decisions: Counter<'mode' | 'outcome'>;
   intensity: Gauge<'zone' | 'source'>;
+  tableStale: Gauge<'zone'>;
   tableAge: Gauge;
+  pollerRequests: Counter<'source' | 'result'>;
+  migrations: Counter<'result'>;
+  gatedPods: Gauge;
+  gateReleases: Counter<'reason'>;
+  threshold: Gauge;
+  tunerReward: Gauge;
+  tunerRuns: Counter<'result'>;
+  co2SavedKg: Counter;
+  leader: Gauge;
 }
 
+/** `tableAgeSeconds` is read at scrape time, so the age keeps growing while polls fail. */
 export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'carbon_kube_process_' });
+  const registers = [registry];
   return {
     registry,
     admissionDuration: new Histogram({
       name: 'carbon_kube_admission_duration_seconds',
-      help: 'Time to answer an AdmissionReview, by endpoint and outcome.',
+      help: 'Time to answer an AdmissionReview, by endpoint (mutate, validate) and outcome (patched, allowed, denied, malformed, error).',
       labelNames: ['endpoint', 'outcome'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
+      registers,
     }),
     decisions: new Counter({
       name: 'carbon_kube_scheduler_decisions_total',
-      help: 'Placement decisions for new pods, by mode and outcome (steered, unchanged, error).',
+      help: 'Placement decisions for new pods, by mode and outcome (steered, unchanged).',
       labelNames: ['mode', 'outcome'],
-      registers: [registry],
+      registers,
     }),
     intensity: new Gauge({
       name: 'carbon_kube_carbon_intensity_gco2_per_kwh',
       help: 'Grid carbon intensity the webhook decides from, by grid zone and source.',
       labelNames: ['zone', 'source'],
-      registers: [registry],
+      registers,
+    }),
+    tableStale: new Gauge({
+      name: 'carbon_kube_table_stale',
+      help: '1 when the zone is served from a stale cached value, else 0.',
+      labelNames: ['zone'],
+      registers,
     }),
     tableAge: new Gauge({
       name: 'carbon_kube_table_age_seconds',
       help: 'Age of the oldest value in the intensity table.',
-      registers: [registry],
+      registers,
       collect() {
         this.set(tableAgeSeconds());
       },
     }),
+    pollerRequests: new Counter({
+      name: 'carbon_kube_poller_requests_total',
+      help: 'Requests of the poller to carbon sources, by source and result (ok, error, timeout, rate_limited, circuit_open, invalid).',
+      labelNames: ['source', 'result'],
+      registers,
+    }),
+    migrations: new Counter({
+      name: 'carbon_kube_migrations_total',
+      help: 'Evictions attempted by the migrator, by result (evicted, blocked_by_pdb, dry_run, failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    gatedPods: new Gauge({ name: 'carbon_kube_gated_pods', help: 'Pods waiting behind the green-window scheduling gate.', registers }),
+    gateReleases: new Counter({
+      name: 'carbon_kube_gate_releases_total',
+      help: 'Green-window gates released, by reason (window, deadline, no-times, gates-disabled).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    threshold: new Gauge({ name: 'carbon_kube_threshold_gco2_per_kwh', help: 'Carbon threshold in force (configured or tuned).', registers }),
+    tunerReward: new Gauge({ name: 'carbon_kube_tuner_reward', help: 'Reward of the tuner over its last window (CO2 saved minus disruption penalty).', registers }),
+    tunerRuns: new Counter({ name: 'carbon_kube_tuner_runs_total', help: 'Tuner runs, by result (applied, recommended, off, failed).', labelNames: ['result'], registers }),
+    co2SavedKg: new Counter({
+      name: 'carbon_kube_co2_saved_kg_total',
+      help: 'Estimated CO2 avoided by placement, kg (see README: running pods vs the capacity-weighted mean intensity of the cluster).',
+      registers,
+    }),
+    leader: new Gauge({ name: 'carbon_kube_leader', help: '1 while this replica leads the background work.', registers }),
   };
 }
