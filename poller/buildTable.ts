@@ -4,15 +4,15 @@ import { FALLBACK_WINDOW_MS } from './intensityCache.js';
 import type { ZoneReading } from './sources/source.js';
 import type { IntensityTable, ZoneIntensity } from './table.js';
 
-export interface SourceAnswer {
+export interface FreshReading {
   source: string;
-  readings: ReadonlyMap<string, ZoneReading>;
+  reading: ZoneReading;
 }
 
 export interface MergeInputs {
   zones: readonly string[];
-  /** Live sources in priority order, as they answered this round (failed sources absent). */
-  answers: readonly SourceAnswer[];
+  /** This round's validated answer per zone, from the first source in its chain that gave one. */
+  fresh: ReadonlyMap<string, FreshReading>;
   lastGood(zone: string): CachedReading | undefined;
   staticFactor(zone: string): number | undefined;
   now: number;
@@ -21,30 +21,29 @@ export interface MergeInputs {
 export function mergeTable(inputs: MergeInputs): IntensityTable {
   const table: IntensityTable = {};
   for (const zone of inputs.zones) {
-    const entry = freshEntry(zone, inputs.answers) ?? staleEntry(zone, inputs) ?? staticEntry(zone, inputs);
+    const entry = freshEntry(inputs.fresh.get(zone)) ?? staleEntry(zone, inputs) ?? staticEntry(zone, inputs);
     if (entry) table[zone] = entry;
   }
   return table;
 }
 
-function freshEntry(zone: string, answers: readonly SourceAnswer[]): ZoneIntensity | undefined {
-  for (const answer of answers) {
-    const r = answer.readings.get(zone);
-    if (r) return { intensity: r.intensity, timestamp: r.timestamp, source: answer.source, forecast: r.forecast, stale: false };
-  }
-  return undefined;
+function freshEntry(fresh: FreshReading | undefined): ZoneIntensity | undefined {
+  if (!fresh) return undefined;
+  const r = fresh.reading;
+  return { intensity: r.intensity, timestamp: r.timestamp, source: fresh.source, forecast: r.forecast, stale: false };
 }
 
 /**
  * A stale value drifts linearly toward the zone's static factor over the 24 h window: the older
  * it is, the less it says about now, and the yearly mean is the best guess left.
  */
-function staleEntry(zone: string, inputs: MergeInputs): ZoneIntensity | undefined {
+export function staleEntry(zone: string, inputs: Pick<MergeInputs, 'lastGood' | 'staticFactor' | 'now'>): ZoneIntensity | undefined {
   const cached = inputs.lastGood(zone);
   if (!cached) return undefined;
   const age = Math.max(0, inputs.now - cached.receivedAt);
+  if (age >= FALLBACK_WINDOW_MS) return undefined;
   const base = inputs.staticFactor(zone);
-  const w = Math.min(1, age / FALLBACK_WINDOW_MS);
+  const w = age / FALLBACK_WINDOW_MS;
   const intensity = base === undefined ? cached.reading.intensity : cached.reading.intensity * (1 - w) + base * w;
   const forecast = cached.reading.forecast.filter((p) => Date.parse(p.timestamp) >= inputs.now - 3_600_000);
   return { intensity: round2(intensity), timestamp: cached.reading.timestamp, source: cached.source, forecast, stale: true };

@@ -18,12 +18,22 @@ export class IntensityCache {
     this.cache = new LRUCache({ max: maxZones, ttl: FALLBACK_WINDOW_MS, ttlAutopurge: false, perf: { now: () => this.clock() } });
   }
 
-  remember(source: string, reading: ZoneReading): void {
-    this.cache.set(reading.zone, { reading, source, receivedAt: this.clock() });
+  /** `receivedAt` defaults to now; a reading carried over from elsewhere keeps its own age. */
+  remember(source: string, reading: ZoneReading, receivedAt = this.clock()): void {
+    const age = Math.max(0, this.clock() - receivedAt);
+    if (age >= FALLBACK_WINDOW_MS) return;
+    this.cache.set(reading.zone, { reading, source, receivedAt }, { ttl: FALLBACK_WINDOW_MS - age });
+  }
+
+  /** Every reading still inside the window (to carry the cache across process runs). */
+  entries(): CachedReading[] {
+    return [...this.cache.keys()].map((zone) => this.lastGood(zone)).filter((e): e is CachedReading => e !== undefined);
   }
 
   /** The last good reading, or undefined once it is older than the fallback window. */
   lastGood(zone: string): CachedReading | undefined {
-    return this.cache.get(zone);
+    const entry = this.cache.get(zone);
+    // The LRU's own TTL is checked lazily and coarsely; the window is a promise, so check it here.
+    return entry && this.clock() - entry.receivedAt < FALLBACK_WINDOW_MS ? entry : undefined;
   }
 }

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import { startWebhook, type StartOptions } from './start.js';
+import { SourceConfigError } from '../poller/configuredSources.js';
 
 export async function run(overrides: Partial<Record<string, string>> = {}, options: Partial<StartOptions> = {}): Promise<void> {
   const log = createLogger('webhook');
@@ -15,7 +16,17 @@ export async function run(overrides: Partial<Record<string, string>> = {}, optio
     }
     throw err;
   }
-  const webhook = await startWebhook(config, { log, ...options });
+  let webhook;
+  try {
+    webhook = await startWebhook(config, { log, ...options });
+  } catch (err) {
+    // A bad source setting (missing key file, unknown source name) is a configuration error too.
+    if (err instanceof SourceConfigError) {
+      process.stderr.write(`invalid carbon source configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   log.info('carbon-kube webhook serving', {
     url: `https://${config.host}:${webhook.port}`,
     metrics: `http://${config.metricsHost}:${webhook.metricsPort}/metrics`,

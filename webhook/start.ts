@@ -1,30 +1,29 @@
-// Composition root: wires configuration, inventory, poller, certificates and servers together.
+// Composition root: wires configuration, inventory, carbon table, leader work, certificates and servers.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:https';
 import type { Server as HttpServer } from 'node:http';
-import { configuredSources } from '../poller/configuredSources.js';
-import { Poller } from '../poller/poller.js';
+import type { Poller } from '../poller/poller.js';
 import { loadRegionFactors } from '../poller/regionFactors.js';
 import type { IntensityTable } from '../poller/table.js';
 import { mutatePod, type PlacementContext } from './admission/mutate.js';
 import { validateObject } from './admission/validate.js';
 import type { AdmissionRequest, AdmissionVerdict } from './admission/review.js';
-import { reachableCluster } from './cluster.js';
+import { addBackgroundTasks } from './background.js';
+import { startCarbonTable } from './carbonTable.js';
 import type { WebhookConfig } from './config/config.js';
-import { NamespaceDefaults } from './inventory/namespaceDefaults.js';
-import { NodeWatcher } from './inventory/nodeWatcher.js';
-import { offlineNodes } from './inventory/offlineInventory.js';
-import { zonesOfNodes } from './inventory/zoneInventory.js';
+import { startInventory } from './inventory/startInventory.js';
+import { LeaderWork } from './leaderWork.js';
 import type { Logger } from './log.js';
 import type { GridLookup } from './placement/gridMapping.js';
 import type { ZoneCapacity } from './placement/types.js';
+import { RuntimeState } from './runtimeState.js';
 import { createApp } from './server/app.js';
 import { createHttpsServer, replaceCertificate } from './server/httpsServer.js';
 import { createMetrics, type WebhookMetrics } from './server/metrics.js';
 import { createMetricsServer } from './server/metricsServer.js';
 import { shutdown } from './server/shutdown.js';
+import type { StatusSnapshot } from './server/statusPage.js';
 import { setUpTls } from './tlsSetup.js';
-import { RuntimeState } from './runtimeState.js';
 
 export interface StartOptions {
   log: Logger;
@@ -42,49 +41,65 @@ export interface RunningWebhook {
   zones(): readonly ZoneCapacity[];
   table(): IntensityTable;
   poller: Poller;
+  state: RuntimeState;
   stop(drainMs?: number): Promise<void>;
 }
 
 export async function startWebhook(config: WebhookConfig, options: StartOptions): Promise<RunningWebhook> {
   const { log } = options;
+  const env = options.env ?? process.env;
   const factors = loadRegionFactors();
   const lookup: GridLookup = { gridOfRegion: factors.gridOfRegion, configured: config.zoneGridMap };
-  const inventory = await startInventory(config, lookup, options);
-  const poller = new Poller({
-    sources: configuredSources(options.env ?? process.env),
-    zones: () => inventory.zones().map((z) => z.grid),
-    factors,
-    log,
-    schedule: config.pollSchedule,
+  const inventory = await startInventory(config, lookup, log, options.offline);
+  const state = new RuntimeState(config.placement.thresholdG);
+  const work = new LeaderWork((task, err) => log.error('background task failed', { task, error: err instanceof Error ? err.message : String(err) }));
+  let carbonTable: { table(): IntensityTable } | undefined;
+  const metrics = createMetrics(() => tableAgeSeconds(carbonTable?.table() ?? {}));
+  const table = await startCarbonTable(config, inventory, factors, env, log, {
+    onStartedLeading: () => {
+      state.leader = true;
+      metrics.leader.set(1);
+      work.startedLeading();
+    },
+    onStoppedLeading: () => {
+      state.leader = false;
+      metrics.leader.set(0);
+      void work.stoppedLeading();
+    },
   });
-  const metrics = createMetrics(() => tableAgeSeconds(poller.table()));
-  poller.onTable((table) => exportTable(metrics, table));
-  await poller.pollOnce();
-  poller.start();
+  carbonTable = table;
+  exportTable(metrics, table.table());
+  table.onTable((t) => exportTable(metrics, t));
+  metrics.threshold.set(state.thresholdG);
+  const placement = (): WebhookConfig['placement'] => ({ ...config.placement, thresholdG: state.thresholdG });
+  if (inventory.cluster) {
+    addBackgroundTasks(work, {
+      cluster: inventory.cluster,
+      zones: () => inventory.zones(),
+      table: () => table.table(),
+      placement,
+      state,
+      metrics,
+      log,
+      wattsPerCore: config.wattsPerCore,
+    });
+  }
 
   let ready = false;
-  const state = new RuntimeState(config.placement.thresholdG);
-  metrics.threshold.set(state.thresholdG);
   const ctx: PlacementContext = {
     zones: () => inventory.zones(),
-    table: () => poller.table(),
-    config: () => ({ ...config.placement, thresholdG: state.thresholdG }),
+    table: () => table.table(),
+    config: placement,
     now: () => Date.now(),
     namespaceDefaults: (ns) => inventory.namespaceDefaults(ns),
   };
-  const app = createApp({
-    mutate: (req) => countedMutation(req, ctx, metrics),
-    validate: validateObject,
-    metrics,
-    log,
-    isReady: () => ready,
-  });
+  const app = createApp({ mutate: (req) => countedMutation(req, ctx, metrics), validate: validateObject, metrics, log, isReady: () => ready });
   // The reloader only calls back after start(), by which time the server exists.
   const tls = setUpTls(config, options.certDir, log, (m) => replaceCertificate(server, m));
   const server: Server = createHttpsServer(app, tls.initial);
   tls.reloader.start();
-  const metricsServer = createMetricsServer(metrics.registry, () => ({
-    table: poller.table(),
+  const status = (): StatusSnapshot => ({
+    table: table.table(),
     zones: inventory.zones(),
     thresholdG: state.thresholdG,
     gatedPods: state.gatedPods,
@@ -92,7 +107,8 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     co2SavedKg: state.co2SavedKg,
     leader: state.leader,
     generatedAt: new Date().toISOString(),
-  }));
+  });
+  const metricsServer = createMetricsServer(metrics.registry, status);
   await listen(server, config.port, config.host);
   await listen(metricsServer, config.metricsPort, config.metricsHost);
   ready = true;
@@ -104,7 +120,8 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
       drainMs,
       stopBackground: async () => {
         tls.reloader.stop();
-        poller.stop();
+        await work.stoppedLeading();
+        await table.stop();
         await inventory.stop();
       },
     });
@@ -113,36 +130,11 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     metricsPort: (metricsServer.address() as AddressInfo).port,
     ...(tls.caFile ? { caFile: tls.caFile } : {}),
     zones: () => inventory.zones(),
-    table: () => poller.table(),
-    poller,
+    table: () => table.table(),
+    poller: table.poller,
+    state,
     stop,
   };
-}
-
-interface Inventory {
-  zones(): readonly ZoneCapacity[];
-  namespaceDefaults(namespace: string): Readonly<Record<string, string>>;
-  stop(): Promise<void>;
-}
-
-async function startInventory(config: WebhookConfig, lookup: GridLookup, options: StartOptions): Promise<Inventory> {
-  const cluster = options.offline ? undefined : await reachableCluster(options.log);
-  if (cluster) {
-    const watcher = new NodeWatcher(cluster, lookup, options.log);
-    const namespaces = new NamespaceDefaults(cluster, options.log);
-    await Promise.all([watcher.start(), namespaces.start()]);
-    return {
-      zones: () => watcher.current(),
-      namespaceDefaults: (ns) => namespaces.of(ns),
-      stop: async () => {
-        await Promise.all([watcher.stop(), namespaces.stop()]);
-      },
-    };
-  }
-  const { zones, unmapped } = zonesOfNodes(offlineNodes(config.offlineZones), lookup);
-  if (unmapped.length > 0) options.log.warn('offline zones without a known grid are ignored', { zones: unmapped });
-  options.log.info('offline inventory', { zones: zones.map((z) => `${z.zone}=${z.grid}`) });
-  return { zones: () => zones, namespaceDefaults: () => ({}), stop: () => Promise.resolve() };
 }
 
 function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {

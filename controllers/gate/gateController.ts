@@ -14,6 +14,7 @@ export interface GateControllerOptions {
   clock?: () => number;
   /** Called after each pass with the number of pods still gated (for the gated-pods gauge). */
   onPass?(stillGated: number): void;
+  onRelease?(reason: string): void;
 }
 
 export class GateController {
@@ -67,6 +68,7 @@ export class GateController {
     try {
       await this.core.patchNamespacedPod({ name, namespace, body: releasePatch(pod) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
       this.options.log.info('released scheduling gate', { namespace, pod: name, reason });
+      this.options.onRelease?.(reason);
       return true;
     } catch (err) {
       // A conflict or a deleted pod is settled on the next pass, from what the cluster then says.

@@ -40,6 +40,7 @@ export function traceReplaySource(trace: CarbonTrace, options: ReplayOptions = {
   const horizon = (options.forecastHours ?? 48) * HOUR;
   return {
     name: 'file',
+    zones: [...trace.keys()],
     fetch(zones, now): Promise<ZoneReading[]> {
       const { offsetMs } = replayInstant(trace, now);
       const t = now.getTime() - offsetMs;

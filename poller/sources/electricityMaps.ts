@@ -56,7 +56,10 @@ export function electricityMapsSource(options: ElectricityMapsOptions): CarbonSo
     } catch (err) {
       // The latest value is what matters; a missing forecast (not in the plan, a hiccup) is not fatal.
       log.warn('electricitymaps forecast unavailable; keeping the last one', { zone, error: redact(messageOf(err)) });
-      return forecasts.last(zone, now.getTime());
+      // Not asked again before the TTL: a plan without forecasts should not cost a request a round.
+      const last = forecasts.last(zone, now.getTime());
+      forecasts.remember(zone, last, now.getTime());
+      return last;
     }
   };
 

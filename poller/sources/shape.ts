@@ -23,12 +23,12 @@ export class Shape {
 
   number(value: unknown, path: string): number {
     if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, 'a number', value);
-    return value as number;
+    return value;
   }
 
   string(value: unknown, path: string): string {
     if (typeof value !== 'string') this.fail(path, 'a string', value);
-    return value as string;
+    return value;
   }
 
   /** An ISO 8601 time, returned normalised to UTC with a Z. */

@@ -20,6 +20,8 @@ export interface WebhookConfig {
   pollSchedule: string;
   carbonFile?: string;
   drainSeconds: number;
+  /** Power per allocated core, for the CO2-saved estimate. */
+  wattsPerCore: number;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +58,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     pollSchedule: read.cron('POLL_SCHEDULE', '*/5 * * * *'),
     ...(e.CARBON_FILE ? { carbonFile: e.CARBON_FILE } : {}),
     drainSeconds: read.number('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
+    wattsPerCore: read.number('WATTS_PER_CORE', 12, 0, 1000),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
