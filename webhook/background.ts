@@ -1,6 +1,8 @@
-// The leader's background work: gate releases and savings today; migrator, tainter and tuner join here.
+// The leader's background work: gate releases, migrator, node tainter, eviction history, savings.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GateController } from '../controllers/gate/gateController.js';
+import { migrationMetricResult } from '../controllers/migrator/migrator.js';
+import { LeaderControllers } from '../controllers/startControllers.js';
 import { SavingsEstimator } from '../controllers/savings/savingsEstimator.js';
 import type { IntensityTable, PlacementConfig, ZoneCapacity } from './placement/types.js';
 import type { LeaderWork } from './leaderWork.js';
@@ -10,6 +12,8 @@ import type { WebhookMetrics } from './server/metrics.js';
 
 export interface BackgroundDeps {
   cluster: KubeConfig;
+  /** Our namespace: history, tuner model and leases live here. */
+  namespace: string;
   zones(): readonly ZoneCapacity[];
   table(): IntensityTable;
   placement(): PlacementConfig;
@@ -46,4 +50,20 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     },
   });
   work.add({ name: 'savings-estimator', start: () => savings.start(), stop: () => savings.stop() });
+
+  const controllers = new LeaderControllers({
+    kubeConfig: deps.cluster,
+    namespace: deps.namespace,
+    table: deps.table,
+    zones: deps.zones,
+    thresholdG: () => deps.placement().thresholdG,
+    log,
+    onMigration: (record) => {
+      metrics.migrations.inc({ result: migrationMetricResult(record) });
+      state.recordMigrations([
+        { at: record.evictedAt, pod: `${record.namespace}/${record.pod}`, fromZone: record.fromZone, ...(record.toZone ? { toZone: record.toZone } : {}), result: record.result },
+      ]);
+    },
+  });
+  work.add({ name: 'controllers', start: () => controllers.started(), stop: () => controllers.stopped() });
 }

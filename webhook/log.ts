@@ -10,7 +10,11 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(component: string, minLevel: Level = envLevel(), write = (line: string) => process.stderr.write(`${line}\n`)): Logger {
+export function createLogger(
+  component: string,
+  minLevel: Level = envLevel(),
+  write: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): Logger {
   const emit = (level: Level) => (msg: string, fields: Record<string, unknown> = {}): void => {
     if (ORDER[level] < ORDER[minLevel]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level, component, msg, ...fields }));

@@ -75,6 +75,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   if (inventory.cluster) {
     addBackgroundTasks(work, {
       cluster: inventory.cluster,
+      namespace: config.namespace,
       zones: () => inventory.zones(),
       table: () => table.table(),
       placement,

@@ -1,0 +1,121 @@
+// One entry of the eviction history, and how its CO2 saving is estimated (pure).
+import { MIN_CORES } from '../../webhook/placement/scoring.js';
+import type { PodOwner } from '../migrator/types.js';
+
+/**
+ * evicted: the Eviction API accepted it. blocked-by-pdb: a PodDisruptionBudget refused it (HTTP
+ * 429); the migrator asks again after its backoff. dry-run: the migrator would have evicted it
+ * (the server's dry run agreed). failed: any other error. observed: someone else evicted an
+ * opted-in pod (drain, preemption, the taint manager...), seen through its DisruptionTarget
+ * condition.
+ */
+export type EvictionResult = 'evicted' | 'blocked-by-pdb' | 'dry-run' | 'failed' | 'observed';
+
+export const EVICTION_RESULTS: readonly EvictionResult[] = ['evicted', 'blocked-by-pdb', 'dry-run', 'failed', 'observed'];
+
+export interface EvictionRecord {
+  /** Unique per attempt: "<pod uid>@<evictedAt>". */
+  id: string;
+  namespace: string;
+  pod: string;
+  podUid?: string;
+  owner?: PodOwner;
+  cpuMillis?: number;
+  fromZone: string;
+  /** Where the migrator meant the replacement to go (absent for observed evictions). */
+  targetZone?: string;
+  /** Where the replacement was actually scheduled, once it was. */
+  toZone?: string;
+  /** gCO2eq/kWh of the source zone when the decision was made. */
+  fromIntensity?: number;
+  /** gCO2eq/kWh of the target zone when the decision was made. */
+  toIntensity?: number;
+  /** fromIntensity - toIntensity, the expected improvement (gCO2eq/kWh). */
+  intensityDeltaG?: number;
+  /** The improvement for the zone the replacement really landed in (negative: it got dirtier). */
+  realizedDeltaG?: number;
+  /** estimatedSavedG recomputed with realizedDeltaG. */
+  realizedSavedG?: number;
+  /** How long the pod was expected to keep running after the move (seconds). */
+  expectedRemainingS?: number;
+  /** Estimated gCO2eq saved over expectedRemainingS (see estimateSavedGrams). */
+  estimatedSavedG?: number;
+  /** ISO 8601 UTC: when the evicted pod had started. */
+  podStartedAt?: string;
+  /** ISO 8601 UTC: when the eviction was attempted (or observed). */
+  evictedAt: string;
+  replacementPod?: string;
+  replacementUid?: string;
+  /** ISO 8601 UTC: when the replacement became Ready (its Ready condition's transition). */
+  readyAgainAt?: string;
+  /** readyAgainAt - evictedAt, seconds: how long the owner ran one replica short. */
+  timeToReadyS?: number;
+  /** No replacement became Ready within the watch window. */
+  replacementTimedOut?: boolean;
+  result: EvictionResult;
+  reason: string;
+  /** The server's dry run was used (MIGRATOR_DRY_RUN): nothing was evicted. */
+  dryRun?: boolean;
+  /** Repeated refusals of the same pod are folded into one entry. */
+  attempts?: number;
+}
+
+/** The knobs of the CO2 estimate. */
+export interface SavingsModel {
+  /** Power drawn per requested core, watts (MIGRATOR_WATTS_PER_CORE). */
+  wattsPerCore: number;
+  /** Remaining runtime assumed when the owner's pod lifetime is unknown (ms). */
+  defaultRemainingMs: number;
+  /** No saving is counted beyond this: a grid's advantage rarely lasts longer (ms). */
+  horizonMs: number;
+}
+
+export const DEFAULT_SAVINGS_MODEL: Readonly<SavingsModel> = {
+  wattsPerCore: 12,
+  defaultRemainingMs: 6 * 3_600_000,
+  horizonMs: 24 * 3_600_000,
+};
+
+/**
+ * Expected remaining runtime of a pod `ageMs` old. If its owner's pods typically live
+ * `typicalLifetimeMs`, what is left of that; when the pod has already outlived it, or it is
+ * unknown, the default. Capped at the horizon.
+ */
+export function expectedRemainingMs(ageMs: number, typicalLifetimeMs: number | undefined, model: SavingsModel = DEFAULT_SAVINGS_MODEL): number {
+  const left = typicalLifetimeMs !== undefined ? typicalLifetimeMs - Math.max(0, ageMs) : 0;
+  const remaining = left > 0 ? left : model.defaultRemainingMs;
+  return Math.max(0, Math.min(remaining, model.horizonMs));
+}
+
+/**
+ * gCO2eq saved by running `cpuMillis` in a grid `deltaG` gCO2eq/kWh cleaner for `remainingMs`:
+ * delta (g/kWh) x watts per core x cores / 1000 (kW) x hours. Pods without a request count as
+ * 0.1 core, as in placement. A negative delta (the pod landed somewhere dirtier) gives a negative
+ * saving. It leaves out the restart's own cost and any change in the grids
+ * over the period: an estimate for ranking and reporting, not an audit.
+ */
+export function estimateSavedGrams(deltaG: number, cpuMillis: number, remainingMs: number, wattsPerCore: number): number {
+  const cores = Math.max(cpuMillis / 1000, MIN_CORES);
+  const kw = (wattsPerCore * cores) / 1000;
+  return deltaG * kw * (Math.max(0, remainingMs) / 3_600_000);
+}
+
+/**
+ * The typical lifetime of an owner's pods from the history: the median of how long its evicted
+ * pods had run. A lower bound (they were cut short), so the estimate errs on the low side.
+ */
+export function typicalLifetimeMs(records: readonly EvictionRecord[], namespace: string, owner: PodOwner): number | undefined {
+  const lives = records
+    .filter((r) => r.namespace === namespace && r.owner?.kind === owner.kind && r.owner.name === owner.name && r.podStartedAt)
+    .filter((r) => r.result === 'evicted' || r.result === 'observed')
+    .map((r) => Date.parse(r.evictedAt) - Date.parse(r.podStartedAt!))
+    .filter((ms) => Number.isFinite(ms) && ms > 0)
+    .sort((a, b) => a - b);
+  if (lives.length === 0) return undefined;
+  const mid = Math.floor(lives.length / 2);
+  return lives.length % 2 === 1 ? lives[mid]! : (lives[mid - 1]! + lives[mid]!) / 2;
+}
+
+export function recordId(podUid: string | undefined, namespace: string, pod: string, at: number): string {
+  return `${podUid || `${namespace}/${pod}`}@${new Date(at).toISOString()}`;
+}

@@ -1,0 +1,283 @@
+// The migrator, the eviction history and the node tainter against a real control plane: the real
+// apiserver (Eviction API, PodDisruptionBudgets), controller-manager (ReplicaSets, disruption
+// controller) and scheduler, with our webhook as a process steering the replacement pods.
+// Nodes have no kubelet, so the tests write the Running/Ready status a kubelet would.
+import { CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { loadControllersConfig, type MigratorConfig } from '../../../controllers/config.js';
+import { createEvictionObserver, type EvictionObserver } from '../../../controllers/history/evictionObserver.js';
+import type { EvictionRecord } from '../../../controllers/history/evictionRecord.js';
+import { HISTORY_CONFIGMAP, HISTORY_KEY, parseHistory } from '../../../controllers/history/historyBuffer.js';
+import { ConfigMapHistoryStore, configMapSlot } from '../../../controllers/history/historyStore.js';
+import { OwnEvictions } from '../../../controllers/history/ownEvictions.js';
+import { createMigrator, type Migrator } from '../../../controllers/migrator/migrator.js';
+import { DIRTY_TAINT_KEY } from '../../../controllers/tainter/desiredTaints.js';
+import { createTainter } from '../../../controllers/tainter/tainter.js';
+import { configuredSources } from '../../../poller/configuredSources.js';
+import { Poller } from '../../../poller/poller.js';
+import { loadRegionFactors } from '../../../poller/regionFactors.js';
+import type { IntensityTable } from '../../../poller/table.js';
+import { NodeWatcher } from '../../../webhook/inventory/nodeWatcher.js';
+import { createLogger } from '../../../webhook/log.js';
+import { sleep, waitFor } from '../harness/wait.js';
+import { DECISION } from '../webhook/webhookConfigs.js';
+import { CLEAN_FIRST, WebhookCluster } from '../webhook/webhookCluster.js';
+import { deployInZone, editTaints, livePods, markReady, readyDeploymentInZone } from './workloads.js';
+
+const CLEAN = 'europe-west2-a'; // GB, 60 g
+const MIDDLE = 'us-west1-a'; // US-CAL-CISO, 250 g
+const DIRTY = 'us-east4-a'; // US-MIDA-PJM, 420 g
+const THRESHOLD = 300;
+const OUR_NAMESPACE = 'carbon-kube';
+
+describe('controllers e2e: migrator, eviction history and node tainter', function () {
+  let c: WebhookCluster | undefined;
+  let watcher: NodeWatcher | undefined;
+  let observer: EvictionObserver | undefined;
+  let poller: Poller;
+  let history: ConfigMapHistoryStore;
+  let migratorConfig: MigratorConfig;
+  const own = new OwnEvictions();
+  const logs: string[] = [];
+  const log = createLogger('controllers-e2e', 'debug', (line) => {
+    logs.push(line);
+    return true;
+  });
+
+  const cluster = (): WebhookCluster => {
+    if (!c) throw new Error('cluster not started');
+    return c;
+  };
+  const zones = (): ReturnType<NodeWatcher['current']> => watcher?.current() ?? [];
+
+  function migrator(overrides: Partial<MigratorConfig['limits']> = {}): Migrator {
+    const config = { ...migratorConfig, limits: { ...migratorConfig.limits, ...overrides } };
+    return createMigrator({ kubeConfig: cluster().kc, namespace: OUR_NAMESPACE, table: () => poller.table(), zones, thresholdG: () => THRESHOLD, config, history, ownEvictions: own, log });
+  }
+
+  async function namespace(name: string, optIn = true): Promise<string> {
+    await cluster().createNamespace(name, optIn);
+    return name;
+  }
+
+  async function recordsOf(ns: string): Promise<EvictionRecord[]> {
+    return (await history.read()).filter((r) => r.namespace === ns);
+  }
+
+  const zoneOf = (p: V1Pod): string | undefined => cluster().zoneOf(p.spec?.nodeName);
+
+  /** Checks the history of one eviction as its replacement is scheduled, then Ready. */
+  async function followReplacement(ns: string, id: string, replacement: V1Pod): Promise<EvictionRecord> {
+    await observer!.reconcileOnce();
+    const scheduled = (await recordsOf(ns)).find((r) => r.id === id)!;
+    expect(scheduled).to.deep.include({ toZone: CLEAN, replacementPod: replacement.metadata?.name, realizedDeltaG: 360 });
+    expect(scheduled.readyAgainAt).to.equal(undefined);
+    await sleep(2000); // Ready times have one-second resolution: make the wait measurable
+    await markReady(cluster().core, replacement, 0);
+    const done = await waitFor('the replacement Ready in the history', async () => {
+      await observer!.reconcileOnce();
+      return (await recordsOf(ns)).find((r) => r.id === id && r.readyAgainAt);
+    });
+    expect(done.timeToReadyS).to.be.within(1, 120);
+    // Our own eviction is not recorded a second time as someone else's.
+    await sleep(1500);
+    await observer!.flush();
+    expect((await recordsOf(ns)).map((r) => r.result)).to.deep.equal(['evicted']);
+    return done;
+  }
+
+  before(async function () {
+    this.timeout(180_000);
+    c = await WebhookCluster.start();
+    await c.core.createNamespace({ body: { metadata: { name: OUR_NAMESPACE } } });
+    // The controllers read zones and intensities as the webhook does: a node watch and a poller
+    // asking the same (fake) Electricity Maps API.
+    const factors = loadRegionFactors();
+    watcher = new NodeWatcher(c.kc, { gridOfRegion: factors.gridOfRegion, configured: {} }, log);
+    await watcher.start();
+    poller = new Poller({ sources: configuredSources(c.carbon.env()), zones: () => zones().map((z) => z.grid), factors, log });
+    await poller.pollOnce();
+    expect(Object.fromEntries(Object.entries(poller.table()).map(([grid, e]) => [grid, e.intensity]))).to.deep.equal(CLEAN_FIRST);
+    history = new ConfigMapHistoryStore(configMapSlot(c.kc, OUR_NAMESPACE), { log });
+    migratorConfig = loadControllersConfig({ MIGRATOR_ENABLED: 'true' }).migrator;
+    const historyConfig = loadControllersConfig({}).history;
+    observer = createEvictionObserver({ kubeConfig: c.kc, history, ownEvictions: own, table: () => poller.table(), zones, config: historyConfig, log });
+    await observer.start();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.log(`controller log:\n${logs.slice(-60).join('\n')}\nwebhook log:\n${c?.webhook.logTail()}`);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await observer?.stop();
+    await watcher?.stop();
+    await c?.stop();
+  });
+
+  it('evicts a Deployment pod from the dirty zone; its replacement is steered into the clean zone and recorded', async function () {
+    this.timeout(120_000);
+    const ns = await namespace('moves');
+    const [before] = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'web', replicas: 1, cpu: '2', zone: DIRTY });
+    expect(zoneOf(before!)).to.equal(DIRTY);
+    const { name, uid } = before!.metadata!;
+
+    const run = await migrator().runOnce();
+    const planned = run.plan.evictions.filter((e) => e.pod.namespace === ns);
+    expect(planned.map((e) => [e.pod.name, e.fromZone, e.toZone, e.deltaG])).to.deep.equal([[name, DIRTY, CLEAN, 360]]);
+    const [record] = run.records.filter((r) => r.namespace === ns);
+    expect(record).to.deep.include({ pod: name, podUid: uid, result: 'evicted', fromZone: DIRTY, targetZone: CLEAN, intensityDeltaG: 360 });
+    expect(record!.estimatedSavedG).to.be.greaterThan(0);
+
+    // The Eviction API marked the pod and started its graceful deletion (no kubelet finishes it).
+    const evicted = await cluster().core.readNamespacedPod({ namespace: ns, name: name! });
+    expect(evicted.metadata?.deletionTimestamp).to.not.equal(undefined);
+    expect(evicted.status?.conditions?.find((x) => x.type === 'DisruptionTarget')).to.deep.include({ status: 'True', reason: 'EvictionByEvictionAPI' });
+
+    // The ReplicaSet controller replaces it; our webhook steers the replacement; the scheduler binds it.
+    const replacement = await waitFor('the replacement pod to be bound', async () => (await livePods(cluster().core, ns, 'app=web')).find((p) => p.spec?.nodeName), 45_000);
+    expect(replacement.metadata?.uid).to.not.equal(uid);
+    expect(zoneOf(replacement)).to.equal(CLEAN);
+    expect(replacement.metadata?.annotations?.[DECISION]).to.match(/^prefer europe-west2-a\(60g\)/);
+
+    // The history learns where it landed, then when it was Ready again, and only once.
+    const done = await followReplacement(ns, record!.id, replacement);
+    console.log(`      moved ${DIRTY} -> ${CLEAN}: delta ${done.intensityDeltaG} g/kWh, est. ${done.estimatedSavedG} g CO2, back to ready in ${done.timeToReadyS} s`);
+  });
+
+  it('is refused by a PodDisruptionBudget (429), records blocked-by-pdb and backs off', async function () {
+    this.timeout(120_000);
+    const ns = await namespace('guarded');
+    const pods = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'api', replicas: 2, cpu: '1', zone: DIRTY });
+    const policy = cluster().kc.makeApiClient(PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: ns,
+      body: { metadata: { name: 'api' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'api' } } } },
+    });
+    await waitFor('the disruption controller to judge the PDB', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'api' });
+      const s = pdb.status;
+      return s?.observedGeneration === pdb.metadata?.generation && s?.currentHealthy === 2 && s?.disruptionsAllowed === 0;
+    });
+
+    // A dry run asks the server, which checks the budget too.
+    const dry = await migrator({ dryRun: true }).runOnce();
+    expect(dry.records.filter((r) => r.namespace === ns).map((r) => [r.result, r.dryRun])).to.deep.equal([['blocked-by-pdb', true]]);
+
+    const run = await migrator().runOnce();
+    const mine = run.records.filter((r) => r.namespace === ns);
+    expect(mine).to.have.length(1); // one pod per owner per run
+    expect(mine[0]).to.deep.include({ result: 'blocked-by-pdb', fromZone: DIRTY, targetZone: CLEAN });
+    expect(mine[0]!.dryRun).to.equal(undefined);
+    expect(mine[0]!.reason).to.match(/^HTTP 429: .*disruption budget/i);
+    for (const p of pods) {
+      const now = await cluster().core.readNamespacedPod({ namespace: ns, name: p.metadata?.name ?? '' });
+      expect(now.metadata?.deletionTimestamp, p.metadata?.name).to.equal(undefined);
+    }
+    const stored = await recordsOf(ns);
+    expect(stored.map((r) => [r.result, Boolean(r.dryRun)])).to.deep.equal([['blocked-by-pdb', true], ['blocked-by-pdb', false]]);
+
+    // The next pass leaves the owner alone until the backoff is over.
+    const again = await migrator().runOnce();
+    expect(again.records.filter((r) => r.namespace === ns)).to.deep.equal([]);
+    expect(again.plan.skipped.filter((s) => s.namespace === ns).map((s) => s.reason)).to.deep.equal(['pdb-backoff', 'pdb-backoff']);
+  });
+
+  it('keeps a running pod that `kubectl annotate ... carbon-kube.io/migratable=false` protects', async function () {
+    this.timeout(120_000);
+    const ns = await namespace('pinned');
+    const [p] = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'report', replicas: 1, cpu: '1', zone: DIRTY });
+    const name = p!.metadata?.name ?? '';
+
+    // Without the annotation it would move (a dry run says so).
+    const dry = await migrator({ dryRun: true }).runOnce();
+    expect(dry.records.filter((r) => r.namespace === ns).map((r) => [r.pod, r.result])).to.deep.equal([[name, 'dry-run']]);
+
+    const out = cluster().cp.kubectl(['-n', ns, 'annotate', 'pod', name, 'carbon-kube.io/migratable=false']);
+    expect(out).to.contain(`pod/${name} annotated`);
+
+    const run = await migrator().runOnce();
+    expect(run.plan.skipped.filter((s) => s.namespace === ns)).to.deep.equal([{ namespace: ns, name, zone: DIRTY, reason: 'not-migratable' }]);
+    expect(run.records.filter((r) => r.namespace === ns)).to.deep.equal([]);
+    const now = await cluster().core.readNamespacedPod({ namespace: ns, name });
+    expect(now.metadata?.deletionTimestamp).to.equal(undefined);
+    expect(zoneOf(now)).to.equal(DIRTY);
+  });
+
+  it('records evictions it did not make in opted-in namespaces only, and where their replacements went', async function () {
+    this.timeout(120_000);
+    const policy = cluster().kc.makeApiClient(CoreV1Api);
+    const evict = (p: V1Pod): Promise<unknown> =>
+      policy.createNamespacedPodEviction({
+        namespace: p.metadata?.namespace ?? '',
+        name: p.metadata?.name ?? '',
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace } },
+      });
+    const ns = await namespace('drained');
+    const privateNs = await namespace('private', false);
+    const [watched] = await deployInZone(cluster(), { namespace: ns, name: 'worker', replicas: 1, cpu: '500m', zone: MIDDLE });
+    const [ignored] = await deployInZone(cluster(), { namespace: privateNs, name: 'worker', replicas: 1, cpu: '500m', zone: MIDDLE });
+    await markReady(cluster().core, watched!);
+    // As kubectl drain would: through the Eviction API, by someone else.
+    await evict(watched!);
+    await evict(ignored!);
+
+    const observed = await waitFor('the observed eviction in the history', async () => {
+      await observer!.flush();
+      return (await recordsOf(ns)).find((r) => r.podUid === watched!.metadata?.uid);
+    });
+    expect(observed).to.deep.include({ result: 'observed', fromZone: MIDDLE, fromIntensity: 250, owner: { kind: 'ReplicaSet', name: watched!.metadata?.ownerReferences?.[0]?.name } });
+    expect(observed.reason).to.match(/^EvictionByEvictionAPI/);
+
+    await waitFor('the replacement to be recorded', async () => {
+      await observer!.reconcileOnce();
+      return (await recordsOf(ns)).find((r) => r.id === observed.id && r.toZone);
+    });
+    await sleep(1500);
+    await observer!.flush();
+    expect(await recordsOf(privateNs)).to.deep.equal([]);
+  });
+
+  it('keeps the history as bounded JSON lines in the ConfigMap carbon-kube-evictions', async function () {
+    const cm = await cluster().core.readNamespacedConfigMap({ namespace: OUR_NAMESPACE, name: HISTORY_CONFIGMAP });
+    const text = cm.data?.[HISTORY_KEY] ?? '';
+    const records = parseHistory(text);
+    expect(records.length).to.be.at.least(4);
+    expect(text.trim().split('\n')).to.have.length(records.length);
+    expect(new Set(records.map((r) => r.result))).to.include.members(['evicted', 'blocked-by-pdb', 'dry-run', 'observed']);
+  });
+
+  it('taints the nodes of a dirty zone PreferNoSchedule and removes the taint, with hysteresis, leaving other taints alone', async function () {
+    this.timeout(60_000);
+    const core = cluster().core;
+    const dirtyNode = `${DIRTY}-0`;
+    const foreign = { key: 'example.com/maintenance', value: 'soon', effect: 'PreferNoSchedule' };
+    await editTaints(core, dirtyNode, (t) => [...t, foreign]);
+    let pjm = CLEAN_FIRST['US-MIDA-PJM']!;
+    const table = (): IntensityTable => {
+      const t = poller.table();
+      return { ...t, 'US-MIDA-PJM': { ...t['US-MIDA-PJM']!, intensity: pjm } };
+    };
+    const tainter = createTainter({ kubeConfig: cluster().kc, table, zones, thresholdG: () => THRESHOLD, config: { enabled: true, schedule: '* * * * *', hysteresis: 0.05 }, log });
+    const taintsOf = async (node: string): Promise<string[]> =>
+      ((await core.readNode({ name: node })).spec?.taints ?? []).map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).sort();
+
+    const first = await tainter.runOnce();
+    expect(first.applied.map((ch) => [ch.node, ch.action])).to.deep.equal([[dirtyNode, 'add']]);
+    expect(await taintsOf(dirtyNode)).to.deep.equal([`${DIRTY_TAINT_KEY}=:PreferNoSchedule`, 'example.com/maintenance=soon:PreferNoSchedule']);
+    for (const node of [`${CLEAN}-0`, `${MIDDLE}-0`]) expect(await taintsOf(node)).to.deep.equal([]);
+    // What kubectl shows.
+    expect(cluster().cp.kubectl(['get', 'node', dirtyNode, '-o', 'jsonpath={.spec.taints[*].key}']).split(' ')).to.include(DIRTY_TAINT_KEY);
+
+    expect((await tainter.runOnce()).applied).to.deep.equal([]); // idempotent
+    pjm = 290; // under the threshold, but inside the 5 % band: stays
+    expect((await tainter.runOnce()).applied).to.deep.equal([]);
+    expect(await taintsOf(dirtyNode)).to.include(`${DIRTY_TAINT_KEY}=:PreferNoSchedule`);
+    pjm = 250; // clean: the taint goes, the other one stays
+    const last = await tainter.runOnce();
+    expect(last.applied.map((ch) => [ch.node, ch.action])).to.deep.equal([[dirtyNode, 'remove']]);
+    expect(await taintsOf(dirtyNode)).to.deep.equal(['example.com/maintenance=soon:PreferNoSchedule']);
+    await tainter.stop();
+  });
+});

@@ -1,0 +1,100 @@
+// Workloads for the controller e2e suites on a kubelet-less control plane: Deployments placed in a
+// chosen zone, and the pod status a kubelet would have written (Running, Ready) set by hand.
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { ZONE_LABEL } from '../harness/nodes.js';
+import { waitFor } from '../harness/wait.js';
+import { PAUSE_IMAGE } from '../webhook/podHelpers.js';
+
+/** A temporary taint that keeps new pods off the other zones while a workload starts. */
+const HOLD = { key: 'e2e.carbon-kube.io/hold', effect: 'NoSchedule' };
+
+export interface Workloads {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+}
+
+/** Replaces a node's taints with what `edit` makes of them (no kubelet writes nodes here). */
+export async function editTaints(core: CoreV1Api, name: string, edit: (taints: NonNullable<NonNullable<V1Node['spec']>['taints']>) => NonNullable<NonNullable<V1Node['spec']>['taints']>): Promise<V1Node> {
+  const node = await core.readNode({ name });
+  return core.replaceNode({ name, body: { ...node, spec: { ...node.spec, taints: edit(node.spec?.taints ?? []) } } });
+}
+
+/**
+ * Creates a Deployment whose pods all land in `zone`: the other zones' nodes are held off with
+ * a NoSchedule taint until every replica is bound (as if the clean zones had been full when it
+ * started), then released. Returns the bound pods.
+ */
+export async function deployInZone(
+  w: Workloads,
+  opts: { namespace: string; name: string; replicas: number; cpu: string; zone: string },
+): Promise<V1Pod[]> {
+  const others = (await w.core.listNode()).items.filter((n) => n.metadata?.labels?.[ZONE_LABEL] !== opts.zone).map((n) => n.metadata?.name ?? '');
+  const labels = { app: opts.name };
+  for (const n of others) await editTaints(w.core, n, (t) => [...t.filter((x) => x.key !== HOLD.key), HOLD]);
+  try {
+    await w.apps.createNamespacedDeployment({
+      namespace: opts.namespace,
+      body: {
+        metadata: { name: opts.name },
+        spec: {
+          replicas: opts.replicas,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: PAUSE_IMAGE, resources: { requests: { cpu: opts.cpu } } }] } },
+        },
+      },
+    });
+    return await waitFor(
+      `${opts.replicas} bound pods of deployment ${opts.namespace}/${opts.name}`,
+      async () => {
+        const pods = await livePods(w.core, opts.namespace, `app=${opts.name}`);
+        return pods.length === opts.replicas && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
+      },
+      45_000,
+    );
+  } finally {
+    for (const n of others) await editTaints(w.core, n, (t) => t.filter((x) => x.key !== HOLD.key));
+  }
+}
+
+/** Pods of a selector that are not being deleted. */
+export async function livePods(core: CoreV1Api, namespace: string, labelSelector: string): Promise<V1Pod[]> {
+  return (await core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** What a kubelet would report for a started, healthy pod; `startedAgoMs` back-dates its start. */
+export async function markReady(core: CoreV1Api, pod: V1Pod, startedAgoMs = 3_600_000): Promise<void> {
+  const now = new Date();
+  const started = new Date(now.getTime() - startedAgoMs);
+  const condition = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: now.toISOString() });
+  const body = {
+    status: {
+      phase: 'Running',
+      startTime: started.toISOString(),
+      conditions: [condition('PodScheduled'), condition('Initialized'), condition('ContainersReady'), condition('Ready')],
+    },
+  };
+  await core.patchNamespacedPodStatus(
+    { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/** Waits until the ReplicaSet controller counts `replicas` ready pods for the Deployment. */
+export async function waitDeploymentReady(apps: AppsV1Api, namespace: string, name: string, replicas: number): Promise<void> {
+  await waitFor(
+    `deployment ${namespace}/${name} to have ${replicas} ready replicas`,
+    async () => {
+      const sets = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
+      return sets.some((rs) => (rs.status?.readyReplicas ?? 0) === replicas);
+    },
+    30_000,
+  );
+}
+
+/** deployInZone, then every pod Ready and started an hour ago (older than the minimum age). */
+export async function readyDeploymentInZone(w: Workloads, opts: Parameters<typeof deployInZone>[1]): Promise<V1Pod[]> {
+  const pods = await deployInZone(w, opts);
+  for (const p of pods) await markReady(w.core, p);
+  await waitDeploymentReady(w.apps, opts.namespace, opts.name, opts.replicas);
+  return pods;
+}

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadControllersConfig } from '../../../controllers/config.js';
+import { LeaderControllers, startControllers, type ControllerDeps } from '../../../controllers/startControllers.js';
+import { migrationMetricResult } from '../../../controllers/migrator/migrator.js';
+import { createLogger } from '../../../webhook/log.js';
+
+/** A cluster nobody listens on: nothing here may call it (schedules are a year apart). */
+function deps(env: Record<string, string>, lines: string[] = []): ControllerDeps {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const yearly = '0 0 1 1 *';
+  const config = loadControllersConfig({ MIGRATOR_SCHEDULE: yearly, TAINTER_SCHEDULE: yearly, HISTORY_OBSERVE: 'false', ...env });
+  const log = createLogger('test', 'info', (l) => {
+    lines.push(l);
+    return true;
+  });
+  return { kubeConfig, namespace: 'carbon-kube', table: () => ({}), zones: () => [], thresholdG: () => 300, config, log };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('starting the controllers', () => {
+  it('starts only what is enabled (by default nothing but the history store)', async () => {
+    const lines: string[] = [];
+    const off = startControllers(deps({}, lines));
+    expect([off.migrator, off.tainter, off.observer]).to.deep.equal([undefined, undefined, undefined]);
+    expect(off.history).to.not.equal(undefined);
+    expect(JSON.parse(lines[0]!)).to.include({ msg: 'controllers started', migrator: 'off', tainter: 'off', observer: 'off' });
+    await off.stop();
+
+    lines.length = 0;
+    const on = startControllers(deps({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'true', TAINTER_ENABLED: 'true' }, lines));
+    expect(on.migrator).to.not.equal(undefined);
+    expect(on.tainter).to.not.equal(undefined);
+    expect(JSON.parse(lines[0]!)).to.include({ migrator: 'dry-run', tainter: 'on' });
+    await on.stop();
+  });
+
+  it('runs them once per term of leadership and stops them when it ends', async () => {
+    const leader = new LeaderControllers(deps({ TAINTER_ENABLED: 'true' }));
+    leader.started();
+    leader.started();
+    await tick();
+    const first = leader.current();
+    expect(first?.tainter).to.not.equal(undefined);
+    leader.started();
+    await tick();
+    expect(leader.current()).to.equal(first);
+    await leader.stopped();
+    expect(leader.current()).to.equal(undefined);
+    // Lost before the start went through: nothing may start.
+    leader.started();
+    const stopping = leader.stopped();
+    await stopping;
+    await tick();
+    expect(leader.current()).to.equal(undefined);
+  });
+
+  it('labels migration metrics as the dashboard expects', () => {
+    expect(['evicted', 'blocked-by-pdb', 'dry-run', 'failed'].map((result) => migrationMetricResult({ result: result as never }))).to.deep.equal([
+      'evicted', 'blocked_by_pdb', 'dry_run', 'failed',
+    ]);
+  });
+});
