@@ -41,21 +41,25 @@ function parseRow(row: CsvRow, file: string): WorkloadRow {
   const id = row.cell('id') ?? '';
   if (id === '') fail('id is empty');
   const arrivalS = number(row.cell('arrival_s'));
-  if (arrivalS === undefined || arrivalS < 0) fail('arrival_s must be a number of seconds >= 0');
+  if (arrivalS === undefined || arrivalS < 0) return fail('arrival_s must be a number of seconds >= 0');
   const durationS = number(row.cell('duration_s'));
-  if (durationS === undefined || durationS < 0) fail('duration_s must be a number of seconds >= 0');
+  if (durationS === undefined || durationS < 0) return fail('duration_s must be a number of seconds >= 0');
   const cpuMillis = number(row.cell('cpu_m'));
-  if (cpuMillis === undefined || cpuMillis < 0 || !Number.isInteger(cpuMillis)) fail('cpu_m must be a whole number of millicores >= 0');
-  const out: WorkloadRow = { id, arrivalS: arrivalS!, durationS: durationS!, cpuMillis: cpuMillis! };
+  if (cpuMillis === undefined || cpuMillis < 0 || !Number.isInteger(cpuMillis)) return fail('cpu_m must be a whole number of millicores >= 0');
+  return { id, arrivalS, durationS, cpuMillis, ...optionalColumns(row, fail) };
+}
+
+function optionalColumns(row: CsvRow, fail: (why: string) => never): Pick<WorkloadRow, 'maxDelayS' | 'migratable'> {
+  const out: Pick<WorkloadRow, 'maxDelayS' | 'migratable'> = {};
   const delayText = row.cell('max_delay_s') ?? '';
   if (delayText !== '') {
     const delay = number(delayText);
-    if (delay === undefined || delay < 0 || delay > MAX_DELAY_SECONDS) fail(`max_delay_s must be empty or seconds from 0 to ${MAX_DELAY_SECONDS} (7d)`);
-    if (delay! > 0) out.maxDelayS = delay!;
+    if (delay === undefined || delay < 0 || delay > MAX_DELAY_SECONDS) return fail(`max_delay_s must be empty or seconds from 0 to ${MAX_DELAY_SECONDS} (7d)`);
+    if (delay > 0) out.maxDelayS = delay;
   }
   const migratable = row.cell('migratable') ?? '';
   if (migratable !== '') {
-    if (migratable !== 'true' && migratable !== 'false') fail('migratable must be empty, true or false');
+    if (migratable !== 'true' && migratable !== 'false') return fail('migratable must be empty, true or false');
     out.migratable = migratable === 'true';
   }
   return out;

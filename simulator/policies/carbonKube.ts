@@ -1,0 +1,48 @@
+// carbon-kube: every pod passes through the webhook's own mutation (placement, patch, green-window
+// gate), and gated pods are released when the gate controller's own verdict says so.
+import type { V1Pod } from '@kubernetes/client-node';
+import { mutatePod, type MutationResult } from '../../webhook/admission/mutate.js';
+import type { AdmissionRequest } from '../../webhook/admission/review.js';
+import type { PlacementConfig, ZoneCapacity } from '../../webhook/placement/types.js';
+import { applyPatch } from '../../webhook/patch/jsonPatch.js';
+import type { PolicySteps } from '../engine/steps.js';
+import type { TableSource } from '../forecast/tableSource.js';
+import { gateReleaseTime } from './gateRelease.js';
+import { jobPod, SIM_NAMESPACE } from './jobPod.js';
+
+export interface CarbonKubeContext {
+  zones: readonly ZoneCapacity[];
+  tables: TableSource;
+  config: PlacementConfig;
+}
+
+export function carbonKubePolicy(ctx: CarbonKubeContext): PolicySteps {
+  return {
+    name: 'carbon-kube',
+    admit: (job, now) => admitThroughWebhook(jobPod(job), ctx, now).pod,
+    gate: (_job, pod, now) => gateReleaseTime(pod, now, ctx.config.gatesEnabled !== false),
+  };
+}
+
+/**
+ * The pod as the apiserver stores it after the mutating webhook: mutatePod's patch, applied.
+ * The webhook sees the table as it is at `now`. `pod` is consumed.
+ */
+export function admitThroughWebhook(pod: V1Pod, ctx: CarbonKubeContext, now: number): { pod: V1Pod; mutation: MutationResult } {
+  const table = ctx.tables.tableAt(now);
+  const mutation = mutatePod(createRequest(pod), { zones: () => ctx.zones, table: () => table, config: () => ctx.config, now: () => now });
+  const patch = mutation.verdict.patch;
+  if (!patch || patch.length === 0) return { pod, mutation };
+  return { pod: applyPatch(pod, patch, false, true).newDocument, mutation };
+}
+
+function createRequest(pod: V1Pod): AdmissionRequest {
+  return {
+    uid: pod.metadata?.name ?? 'pod',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    namespace: SIM_NAMESPACE,
+    operation: 'CREATE',
+    object: pod as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,184 @@
+// One simulation: inputs checked against each other, then every policy run on its own fresh cluster.
+import type { CarbonTrace } from '../poller/trace.js';
+import type { PlacementConfig } from '../webhook/placement/types.js';
+import { GridSeries } from './carbon/gridSeries.js';
+import { buildNodes, webhookZones } from './cluster/simCluster.js';
+import { runCluster, type RunOutcome } from './engine/clusterRun.js';
+import type { PolicySteps } from './engine/steps.js';
+import { EnergyLedger, idleEnergy, type IdleEnergy, type LedgerZone } from './energy/ledger.js';
+import { hourFloor } from './energy/hourlySeries.js';
+import { fileForecaster, perfectForecaster, persistenceForecaster, type Forecaster } from './forecast/forecasters.js';
+import { TableSource } from './forecast/tableSource.js';
+import type { ClusterSpec } from './inputs/cluster.js';
+import { InputError } from './inputs/inputError.js';
+import { toJobs, type Job, type WorkloadRow } from './inputs/workload.js';
+import { baselinePolicy } from './policies/baseline.js';
+import { carbonKubePolicy } from './policies/carbonKube.js';
+import { runOracle } from './policies/oracle.js';
+import type { PolicyName } from './policies/registry.js';
+import { seededRandom } from './scheduler/random.js';
+
+export type ForecastMode = { kind: 'perfect' } | { kind: 'persistence' } | { kind: 'file'; name: string; trace: CarbonTrace };
+
+export interface SimInputs {
+  carbon: CarbonTrace;
+  cluster: ClusterSpec;
+  workload: readonly WorkloadRow[];
+}
+
+export interface SimSettings {
+  /** Epoch ms the workload's arrival_s counts from; default: the carbon file's first timestamp. */
+  startMs?: number;
+  /** Max delay (s) for jobs that carry none. */
+  defaultMaxDelayS: number;
+  policies: readonly PolicyName[];
+  placement: PlacementConfig;
+  forecast: ForecastMode;
+  forecastHorizonMs: number;
+  seed: number;
+  /** Keep per-hour series (for --out). */
+  hourly: boolean;
+}
+
+export interface SimZone {
+  name: string;
+  grid: string;
+  nodes: number;
+}
+
+export interface PolicyRun {
+  name: PolicyName;
+  outcome: RunOutcome;
+  ledger: EnergyLedger;
+  seconds: number;
+}
+
+export interface SimulationResult {
+  startMs: number;
+  /** Idle energy is counted over [startMs, windowEndMs): up to the last job's latest possible end. */
+  windowEndMs: number;
+  jobsTotal: number;
+  /** Jobs arriving after the carbon data ends: left out. */
+  jobsSkipped: number;
+  zones: SimZone[];
+  series: GridSeries[];
+  idle: IdleEnergy;
+  runs: PolicyRun[];
+}
+
+export interface SimProgress {
+  start(policy: string, total: number): void;
+  update(done: number): void;
+  stop(): void;
+}
+
+export const NO_PROGRESS: SimProgress = { start: () => undefined, update: () => undefined, stop: () => undefined };
+
+export function simulate(inputs: SimInputs, settings: SimSettings, progress: SimProgress = NO_PROGRESS): SimulationResult {
+  const { cluster } = inputs;
+  const seriesByGrid = gridSeries(inputs.carbon, cluster);
+  const zoneSeries = cluster.zones.map((z) => seriesByGrid.get(z.grid)!);
+  const startMs = settings.startMs ?? firstTimestamp(inputs.carbon);
+  for (const s of seriesByGrid.values()) {
+    if (startMs < s.start) throw new InputError(`--start ${new Date(startMs).toISOString()} is before the carbon data of grid ${s.grid} begins (${new Date(s.start).toISOString()})`);
+  }
+  const coveredUntil = Math.min(...[...seriesByGrid.values()].map((s) => s.coveredUntil));
+  const all = toJobs(inputs.workload, startMs, settings.defaultMaxDelayS);
+  const jobs = all.filter((j) => j.arrivalMs < coveredUntil).map((j, index) => ({ ...j, index }));
+  if (jobs.length === 0) throw new InputError(`no job arrives before the carbon data ends (${new Date(coveredUntil).toISOString()}); check --start`);
+  checkJobsFit(jobs, cluster);
+  const windowEndMs = jobs.reduce((end, j) => Math.max(end, j.arrivalMs + j.maxDelayMs + j.durationMs), startMs);
+  const ledgerZones: LedgerZone[] = cluster.zones.map((z, i) => ({ name: z.name, series: zoneSeries[i]! }));
+  const origin = settings.hourly ? hourFloor(startMs) : undefined;
+  const idle = idleEnergy(cluster.zones.map((z, i) => ({ ...ledgerZones[i]!, nodes: z.nodes })), cluster.wattsIdle, startMs, windowEndMs, origin);
+  const forecaster = makeForecaster(settings.forecast, seriesByGrid);
+
+  const runs = settings.policies.map((name): PolicyRun => {
+    const began = performance.now();
+    const ledger = new EnergyLedger(ledgerZones, cluster.wattsPerCore, origin);
+    progress.start(name, jobs.length);
+    const onProgress = (done: number): void => progress.update(done);
+    let outcome: RunOutcome;
+    if (name === 'oracle') {
+      const zones = cluster.zones.map((z, i) => ({ series: zoneSeries[i]!, nodeCpuMillis: z.cpuMillis }));
+      outcome = runOracle(jobs, zones, ledger, onProgress);
+    } else {
+      const nodes = buildNodes(cluster);
+      const steps = policySteps(name, { zones: webhookZones(nodes), tables: new TableSource(seriesByGrid, forecaster, settings.forecastHorizonMs), config: settings.placement });
+      outcome = runCluster(jobs, nodes, steps, ledger, { random: seededRandom(settings.seed), onProgress });
+    }
+    progress.update(outcome.jobs);
+    progress.stop();
+    return { name, outcome, ledger, seconds: (performance.now() - began) / 1000 };
+  });
+
+  return {
+    startMs,
+    windowEndMs,
+    jobsTotal: all.length,
+    jobsSkipped: all.length - jobs.length,
+    zones: cluster.zones.map((z) => ({ name: z.name, grid: z.grid, nodes: z.nodes })),
+    series: zoneSeries,
+    idle,
+    runs,
+  };
+}
+
+function policySteps(name: PolicyName, ctx: Parameters<typeof carbonKubePolicy>[0]): PolicySteps {
+  switch (name) {
+    case 'baseline':
+      return baselinePolicy();
+    case 'carbon-kube':
+      return carbonKubePolicy(ctx);
+    default:
+      throw new InputError(`policy ${name} cannot run on the cluster model`);
+  }
+}
+
+/** The cluster's grids only: the table the webhook reads holds the zones it polls. */
+function gridSeries(carbon: CarbonTrace, cluster: ClusterSpec): Map<string, GridSeries> {
+  const out = new Map<string, GridSeries>();
+  for (const z of cluster.zones) {
+    const points = carbon.get(z.grid);
+    if (!points) {
+      throw new InputError(`cluster zone "${z.name}" draws from grid "${z.grid}", which is not in the carbon file (it has: ${[...carbon.keys()].sort().join(', ')})`);
+    }
+    if (!out.has(z.grid)) out.set(z.grid, new GridSeries(z.grid, points));
+  }
+  return out;
+}
+
+function makeForecaster(mode: ForecastMode, actuals: ReadonlyMap<string, GridSeries>): Forecaster {
+  switch (mode.kind) {
+    case 'perfect':
+      return perfectForecaster(actuals);
+    case 'persistence':
+      return persistenceForecaster(actuals);
+    case 'file': {
+      const forecasts = new Map<string, GridSeries>();
+      for (const grid of actuals.keys()) {
+        const points = mode.trace.get(grid);
+        if (!points) {
+          throw new InputError(`forecast file ${mode.name} has no rows for grid "${grid}" (it has: ${[...mode.trace.keys()].sort().join(', ')})`);
+        }
+        forecasts.set(grid, new GridSeries(grid, points));
+      }
+      return fileForecaster(mode.name, forecasts);
+    }
+  }
+}
+
+function firstTimestamp(trace: CarbonTrace): number {
+  let first = Infinity;
+  for (const points of trace.values()) if (points.length > 0) first = Math.min(first, points[0]!.t);
+  return first;
+}
+
+/** A job larger than every node would wait forever: say so up front. */
+function checkJobsFit(jobs: readonly Job[], cluster: ClusterSpec): void {
+  const largest = Math.max(...cluster.zones.map((z) => z.cpuMillis));
+  const tooBig = jobs.find((j) => j.cpuMillis > largest);
+  if (tooBig) {
+    throw new InputError(`job ${tooBig.id} asks for ${tooBig.cpuMillis}m CPU but the largest node in the cluster file has ${largest}m`);
+  }
+}
