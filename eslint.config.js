@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'certs/dev/**', 'coverage/**', 'out/**'] },
+  { ignores: ['node_modules/**', 'certs/dev/**', 'coverage/**', 'out/**', 'manifests/cdk/cdk.out/**', 'manifests/overlays/*/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

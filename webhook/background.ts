@@ -3,6 +3,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GateController } from '../controllers/gate/gateController.js';
 import { migrationMetricResult } from '../controllers/migrator/migrator.js';
 import { LeaderControllers } from '../controllers/startControllers.js';
+import { ConfigMapHistoryStore, configMapSlot } from '../controllers/history/historyStore.js';
+import { configMapModelStore } from '../tuner/configMapModelStore.js';
+import { evictionOutcomes } from '../tuner/evictionOutcomes.js';
+import { followerThreshold } from '../tuner/followerThreshold.js';
+import { TunerRuntime, type TunerUpdate } from '../tuner/tunerRuntime.js';
+import { tunerOptions, type TunerMode } from '../tuner/tunerStep.js';
 import { SavingsEstimator } from '../controllers/savings/savingsEstimator.js';
 import type { IntensityTable, PlacementConfig, ZoneCapacity } from './placement/types.js';
 import type { LeaderWork } from './leaderWork.js';
@@ -21,6 +27,9 @@ export interface BackgroundDeps {
   metrics: WebhookMetrics;
   log: Logger;
   wattsPerCore: number;
+  /** The configured base threshold the tuner's guard rails are centred on. */
+  baseThresholdG: number;
+  tuner: { mode: TunerMode; schedule: string };
 }
 
 export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void {
@@ -39,8 +48,8 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
 
   const savings = new SavingsEstimator({
     kubeConfig: deps.cluster,
-    zones: deps.zones,
-    table: deps.table,
+    zones: () => deps.zones(),
+    table: () => deps.table(),
     wattsPerCore: deps.wattsPerCore,
     log,
     onSaved: (kg) => {
@@ -54,8 +63,8 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
   const controllers = new LeaderControllers({
     kubeConfig: deps.cluster,
     namespace: deps.namespace,
-    table: deps.table,
-    zones: deps.zones,
+    table: () => deps.table(),
+    zones: () => deps.zones(),
     thresholdG: () => deps.placement().thresholdG,
     log,
     onMigration: (record) => {
@@ -66,4 +75,45 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     },
   });
   work.add({ name: 'controllers', start: () => controllers.started(), stop: () => controllers.stopped() });
+  addTuner(work, deps);
+}
+
+/**
+ * The leader tunes on its schedule; every replica reads the applied threshold every few minutes,
+ * so followers' webhooks use the leader's value. Off and recommend keep the base threshold.
+ */
+function addTuner(work: LeaderWork, deps: BackgroundDeps): void {
+  const { metrics, state, log } = deps;
+  const tuning = tunerOptions(deps.baseThresholdG, { mode: deps.tuner.mode });
+  const store = configMapModelStore(deps.cluster, deps.namespace);
+  const history = new ConfigMapHistoryStore(configMapSlot(deps.cluster, deps.namespace), { log });
+  let savedKgAtLastRun = state.co2SavedKg;
+  const tuner = new TunerRuntime({
+    tuning,
+    store,
+    log,
+    schedule: deps.tuner.schedule,
+    observe: async (sinceMs, nowMs) => {
+      const records = await history.read();
+      const placementCo2SavedG = (state.co2SavedKg - savedKgAtLastRun) * 1000;
+      savedKgAtLastRun = state.co2SavedKg;
+      return { table: deps.table(), evictions: evictionOutcomes(records, sinceMs ?? nowMs - 3_600_000, nowMs), placementCo2SavedG };
+    },
+    onUpdate: (u: TunerUpdate) => {
+      metrics.tunerRuns.inc({ result: u.result });
+      if (u.reward !== undefined) metrics.tunerReward.set(u.reward);
+      state.thresholdG = u.threshold;
+      metrics.threshold.set(u.threshold);
+    },
+  });
+  work.add({ name: 'tuner', start: () => void tuner.start(), stop: () => tuner.stop() });
+  if (deps.tuner.mode !== 'apply') return;
+  const follow = setInterval(() => {
+    if (state.leader) return;
+    void followerThreshold(store, tuning, log).then((threshold) => {
+      state.thresholdG = threshold;
+      metrics.threshold.set(threshold);
+    });
+  }, 5 * 60_000);
+  follow.unref();
 }

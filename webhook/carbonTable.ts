@@ -1,5 +1,6 @@
 // The intensity table this replica serves: its own poller offline, the shared ConfigMap in a cluster.
 import { hostname } from 'node:os';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { configuredSources } from '../poller/configuredSources.js';
 import { Poller } from '../poller/poller.js';
 import type { RegionFactors } from '../poller/regionFactors.js';
@@ -45,15 +46,18 @@ export async function startCarbonTable(
   });
   await poller.pollOnce();
   let sharing: TableSharing | undefined;
-  if (inventory.cluster) {
+  if (inventory.cluster && !(await namespaceExists(inventory.cluster, config.namespace, log))) {
+    // Without our namespace there is no Lease and no shared table: poll here, lead nothing.
+    poller.start();
+  } else if (inventory.cluster) {
     sharing = await startTableSharing({
       kubeConfig: inventory.cluster,
       namespace: config.namespace,
       identity: env.POD_NAME ?? hostname(),
       poller,
       log,
-      onStartedLeading: hooks.onStartedLeading,
-      onStoppedLeading: hooks.onStoppedLeading,
+      onStartedLeading: () => hooks.onStartedLeading(),
+      onStoppedLeading: () => hooks.onStoppedLeading(),
     });
   } else {
     poller.start();
@@ -68,4 +72,17 @@ export async function startCarbonTable(
       poller.stop();
     },
   };
+}
+
+async function namespaceExists(kubeConfig: KubeConfig, namespace: string, log: Logger): Promise<boolean> {
+  try {
+    await kubeConfig.makeApiClient(CoreV1Api).readNamespace({ name: namespace });
+    return true;
+  } catch (err) {
+    log.error('our namespace cannot be read, so there is no leader election: this replica polls on its own and runs no background controllers; create the namespace or set POD_NAMESPACE', {
+      namespace,
+      error: err instanceof Error ? err.message.slice(0, 200) : String(err),
+    });
+    return false;
+  }
 }

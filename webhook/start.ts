@@ -53,8 +53,9 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const inventory = await startInventory(config, lookup, log, options.offline);
   const state = new RuntimeState(config.placement.thresholdG);
   const work = new LeaderWork((task, err) => log.error('background task failed', { task, error: err instanceof Error ? err.message : String(err) }));
-  let carbonTable: { table(): IntensityTable } | undefined;
-  const metrics = createMetrics(() => tableAgeSeconds(carbonTable?.table() ?? {}));
+  // The age gauge is read at scrape time, once the table exists.
+  const tableHolder: { current?: { table(): IntensityTable } } = {};
+  const metrics = createMetrics(() => tableAgeSeconds(tableHolder.current?.table() ?? {}));
   const table = await startCarbonTable(config, inventory, factors, env, log, {
     onStartedLeading: () => {
       state.leader = true;
@@ -67,7 +68,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
       void work.stoppedLeading();
     },
   });
-  carbonTable = table;
+  tableHolder.current = table;
   exportTable(metrics, table.table());
   table.onTable((t) => exportTable(metrics, t));
   metrics.threshold.set(state.thresholdG);
@@ -83,6 +84,8 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
       metrics,
       log,
       wattsPerCore: config.wattsPerCore,
+      baseThresholdG: config.placement.thresholdG,
+      tuner: config.tuner,
     });
   }
 

@@ -45,7 +45,11 @@ interface Eligible {
  * Candidates are taken dirtiest zone first, then larger CPU first (more CO2 saved per move),
  * then oldest. Each goes to the cleanest other zone whose intensity is at or under its threshold,
  * at least `minImprovement` cleaner than its own, and with room for its CPU on one node; the
- * room it takes is booked so later moves in the same run see it gone. At most one pod per owner
+ * room it takes is booked so later moves in the same run see it gone. A pod whose restart throws
+ * work away (`lostWorkMs`) and whose remaining run time is known (`expectedRemainingMs`) moves only
+ * if the move pays for itself: deltaG x remaining > toIntensity x lost work, i.e. the CO2 saved
+ * over the rest of the run exceeds the CO2 of redoing the lost work in the target zone (the
+ * cleanest target is the best case for both sides, so no other target could pay). At most one pod per owner
  * moves per run, at most `maxPerZonePerRun` leave a zone, and at most `maxPerHour` evictions
  * happen in any hour (counting the history's successful ones).
  */
@@ -138,6 +142,7 @@ function allocate(eligible: Eligible[], zones: ZoneRoom[], input: MigrationInput
     let reason: SkipReason | undefined;
     if (owners.has(key)) reason = 'owner-already-moving';
     else if (!target) reason = 'no-cleaner-zone-with-room';
+    else if (!paysForRestart(pod, from.intensity, target.intensity!)) reason = 'restart-costs-more';
     else if ((perZone.get(from.zone) ?? 0) >= limits.maxPerZonePerRun) reason = 'zone-limit';
     else if (hourBudget <= 0) reason = 'hourly-limit';
     if (reason !== undefined || target === undefined) {
@@ -166,6 +171,17 @@ function cleanestTarget(pod: MigrationCandidate, from: Eligible['from'], thresho
     if (!best || z.intensity < best.intensity! || (z.intensity === best.intensity && z.zone < best.zone)) best = z;
   }
   return best;
+}
+
+/**
+ * Staying costs fromG over the remaining run; moving costs toG over the remaining run plus the
+ * lost work redone. Without both numbers there is nothing to weigh, and the move is allowed.
+ */
+function paysForRestart(pod: MigrationCandidate, fromG: number, toG: number): boolean {
+  const lost = pod.lostWorkMs ?? 0;
+  const remaining = pod.expectedRemainingMs;
+  if (!(lost > 0) || remaining === undefined || !Number.isFinite(remaining)) return true;
+  return (fromG - toG) * Math.max(0, remaining) > toG * lost;
 }
 
 function hasRoom(z: ZoneRoom, cpuMillis: number): boolean {

@@ -32,6 +32,13 @@ export interface MigrationCandidate {
   localStorage: boolean;
   /** Being deleted already. */
   terminating: boolean;
+  /**
+   * Run time a restart throws away, ms: the pod's age for a Job pod that keeps no checkpoint.
+   * Absent or 0 when a restart loses nothing (a replica of a service, a checkpointed job).
+   */
+  lostWorkMs?: number;
+  /** How much longer the pod is expected to run, ms, when the caller can tell. */
+  expectedRemainingMs?: number;
 }
 
 /** Desired and ready replicas of a pod's owner. */
@@ -140,6 +147,7 @@ export type SkipReason =
   | 'stale-intensity'
   | 'zone-clean'
   | 'no-cleaner-zone-with-room'
+  | 'restart-costs-more'
   | 'owner-already-moving'
   | 'zone-limit'
   | 'hourly-limit';

@@ -1,6 +1,8 @@
 // Configuration from the environment, checked as a whole: every bad setting is named at once.
 import type { PlacementConfig, PlacementMode, ScoringStrategy } from '../placement/types.js';
 import { validateCronExpression } from 'cron';
+import { tunerSettingsFromEnv } from '../../tuner/tunerRuntime.js';
+import type { TunerMode } from '../../tuner/tunerStep.js';
 
 export interface WebhookConfig {
   host: string;
@@ -22,6 +24,7 @@ export interface WebhookConfig {
   drainSeconds: number;
   /** Power per allocated core, for the CO2-saved estimate. */
   wattsPerCore: number;
+  tuner: { mode: TunerMode; schedule: string };
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +62,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     ...(e.CARBON_FILE ? { carbonFile: e.CARBON_FILE } : {}),
     drainSeconds: read.number('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
     wattsPerCore: read.number('WATTS_PER_CORE', 12, 0, 1000),
+    tuner: read.tuner(),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -117,6 +121,16 @@ class Reader {
       out[key] = value ?? '';
     }
     return out;
+  }
+
+  tuner(): { mode: TunerMode; schedule: string } {
+    try {
+      const { mode, schedule } = tunerSettingsFromEnv(this.env);
+      return { mode, schedule };
+    } catch (err) {
+      this.problems.push(err instanceof Error ? err.message : String(err));
+      return { mode: 'recommend', schedule: '0 * * * *' };
+    }
   }
 
   cron(name: string, fallback: string): string {
