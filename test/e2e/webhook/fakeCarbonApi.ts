@@ -27,6 +27,13 @@ export class FakeElectricityMaps {
     for (const [zone, value] of Object.entries(intensities)) this.zones[zone] = { carbonIntensity: value, datetime: hour };
   }
 
+  /** Sets a zone's forecast (the zone must have a value): points at absolute times. */
+  setForecast(zone: string, points: Array<{ at: number; intensity: number }>): void {
+    const z = this.zones[zone];
+    if (!z) throw new Error(`no value set for zone ${zone}`);
+    z.forecast = points.map((p) => ({ carbonIntensity: p.intensity, datetime: new Date(p.at).toISOString() }));
+  }
+
   /** The environment that points the webhook's poller at this fake (and at nothing else). */
   env(): Record<string, string> {
     return { ELECTRICITYMAPS_API_URL: this.server.url, ELECTRICITYMAPS_API_KEY: FAKE_EM_KEY, CARBON_SOURCES: 'electricitymaps' };

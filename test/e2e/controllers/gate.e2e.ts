@@ -1,0 +1,58 @@
+// A deferrable pod waits behind the green-window gate and is released by the leader at the window.
+import { expect } from 'chai';
+import type { V1Pod } from '@kubernetes/client-node';
+import { WebhookCluster } from '../webhook/webhookCluster.js';
+import { waitFor } from '../harness/wait.js';
+
+const NS = 'e2e-gates';
+
+describe('green-window gate on the real control plane', function () {
+  this.timeout(240_000);
+  let c: WebhookCluster;
+
+  before(async function () {
+    c = await WebhookCluster.start({ intensities: { GB: 300, 'US-CAL-CISO': 320, 'US-MIDA-PJM': 420 } });
+    await c.createNamespace(NS, true);
+  });
+
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('gates a pod with max-delay until the forecast window, then the scheduler binds it in the clean zone', async () => {
+    // GB drops to 80 g in 25 s; the webhook restarts so its first poll sees that forecast.
+    const windowAt = Date.now() + 25_000;
+    c.carbon.setForecast('GB', [{ at: windowAt, intensity: 80 }]);
+    await c.restartWebhook();
+    const pod: V1Pod = {
+      metadata: { name: 'deferrable', namespace: NS, annotations: { 'carbon-kube.io/max-delay': '1h' } },
+      spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '500m' } } }] },
+    };
+    const created = await c.core.createNamespacedPod({ namespace: NS, body: pod });
+    expect(created.spec?.schedulingGates).to.deep.equal([{ name: 'carbon-kube.io/green-window' }]);
+    const releaseAt = Date.parse(created.metadata?.annotations?.['carbon-kube.io/release-at'] ?? '');
+    expect(Math.abs(releaseAt - windowAt)).to.be.lessThan(1500);
+    expect(created.metadata?.annotations?.['carbon-kube.io/decision']).to.match(/gate until .* \(80g vs 300g now\)/);
+
+    // Still gated (and so unscheduled) a few seconds before the window.
+    await new Promise((r) => setTimeout(r, Math.max(0, windowAt - Date.now() - 5_000)));
+    const before = await c.core.readNamespacedPod({ name: 'deferrable', namespace: NS });
+    expect(before.spec?.nodeName).to.equal(undefined);
+    expect(before.spec?.schedulingGates).to.have.length(1);
+
+    // The leader's gate controller (every 15 s) takes the gate off; the scheduler binds the pod.
+    const bound = await waitFor(
+      'the gated pod to be released and bound',
+      async () => {
+        const p = await c.core.readNamespacedPod({ name: 'deferrable', namespace: NS });
+        return p.spec?.nodeName ? p : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(Date.now()).to.be.at.least(windowAt);
+    expect(bound.spec?.schedulingGates ?? []).to.deep.equal([]);
+    expect(bound.metadata?.labels?.['carbon-kube.io/gated']).to.equal('released');
+    expect(c.zoneOf(bound.spec?.nodeName)).to.equal('europe-west2-a');
+  });
+});
