@@ -14,6 +14,14 @@ export interface ServingCertRequest {
   validityDays: number;
 }
 
+export interface CertRequest extends Partial<Pick<ServingCertRequest, 'dnsNames' | 'ipAddresses'>> {
+  commonName: string;
+  /** Subject O= values (for client certificates: Kubernetes reads them as groups). */
+  organizations?: string[];
+  usage: 'server' | 'client';
+  validityDays: number;
+}
+
 const { pki } = forge;
 
 export function createCa(commonName = 'carbon-kube CA', validityDays = 3650): TlsMaterial {
@@ -35,6 +43,10 @@ export function createCa(commonName = 'carbon-kube CA', validityDays = 3650): Tl
 }
 
 export function issueServingCert(ca: TlsMaterial, req: ServingCertRequest): TlsMaterial {
+  return issueCertificate(ca, { ...req, usage: 'server' });
+}
+
+export function issueCertificate(ca: TlsMaterial, req: CertRequest): TlsMaterial {
   const caCert = pki.certificateFromPem(ca.certPem);
   const caKey = pki.privateKeyFromPem(ca.keyPem);
   const keys = rsaKeys();
@@ -42,17 +54,20 @@ export function issueServingCert(ca: TlsMaterial, req: ServingCertRequest): TlsM
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
   setValidity(cert, req.validityDays);
-  cert.setSubject([{ name: 'commonName', value: req.commonName }]);
+  cert.setSubject([
+    { name: 'commonName', value: req.commonName },
+    ...(req.organizations ?? []).map((value) => ({ name: 'organizationName', value })),
+  ]);
   cert.setIssuer(caCert.subject.attributes);
   const altNames = [
-    ...req.dnsNames.map((value) => ({ type: 2, value })),
+    ...(req.dnsNames ?? []).map((value) => ({ type: 2, value })),
     ...(req.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
   ];
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames },
+    { name: 'extKeyUsage', serverAuth: req.usage === 'server', clientAuth: req.usage === 'client' },
+    ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(caKey, forge.md.sha256.create());

@@ -1,12 +1,7 @@
 // Throwaway PKI for an e2e control plane: one CA that signs the apiserver serving cert, client
 // certs and (later) webhook serving certs, so every party can trust a single ca.crt.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
-
-export interface KeyPair {
-  keyPem: string;
-  publicKeyPem: string;
-}
+import { generateKeyPairSync } from 'node:crypto';
+import { createCa as createProductCa, issueCertificate } from '../../../certs/authority.js';
 
 export interface Issued {
   certPem: string;
@@ -28,8 +23,8 @@ export interface LeafSpec {
   days?: number;
 }
 
-/** RSA keys from node's native generator (forge's pure-JS one is slow). PKCS#1 so forge can read it. */
-export function generateKey(): KeyPair {
+/** The service-account signing key pair the apiserver and controller-manager share. */
+export function generateKey(): { keyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
@@ -38,54 +33,21 @@ export function generateKey(): KeyPair {
   return { keyPem: privateKey, publicKeyPem: publicKey };
 }
 
-function newCert(publicKeyPem: string, days: number): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
-  // Positive serial: a leading 0x00-0x7f byte keeps the DER integer non-negative.
-  cert.serialNumber = '01' + randomBytes(15).toString('hex');
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - 60_000); // tolerate small clock skew
-  cert.validity.notAfter = new Date(now + days * 86_400_000);
-  return cert;
-}
-
 const isIp = (h: string): boolean => /^[\d.]+$/.test(h) || h.includes(':');
 
+/** The product's own CA code (certs/authority.ts), with the leaf shapes the control plane needs. */
 export function createCa(commonName = 'carbon-kube-e2e-ca'): CertificateAuthority {
-  const key = generateKey();
-  const cert = newCert(key.publicKeyPem, 3650);
-  const subject = [{ name: 'commonName', value: commonName }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  const caKey = forge.pki.privateKeyFromPem(key.keyPem);
-  cert.sign(caKey, forge.md.sha256.create());
-
+  const ca = createProductCa(commonName);
   const issue = (spec: LeafSpec): Issued => {
-    const leafKey = generateKey();
-    const leaf = newCert(leafKey.publicKeyPem, spec.days ?? 365);
-    leaf.setSubject([
-      { name: 'commonName', value: spec.commonName },
-      ...(spec.organizations ?? []).map((o) => ({ name: 'organizationName', value: o })),
-    ]);
-    leaf.setIssuer(subject);
     const hosts = spec.hosts ?? [];
-    leaf.setExtensions([
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: spec.usage === 'server', clientAuth: spec.usage === 'client' },
-      { name: 'authorityKeyIdentifier', keyIdentifier: cert.generateSubjectKeyIdentifier().getBytes() },
-      ...(hosts.length
-        ? [{ name: 'subjectAltName', altNames: hosts.map((h) => (isIp(h) ? { type: 7, ip: h } : { type: 2, value: h })) }]
-        : []),
-    ]);
-    leaf.sign(caKey, forge.md.sha256.create());
-    return { certPem: forge.pki.certificateToPem(leaf), keyPem: leafKey.keyPem };
+    return issueCertificate(ca, {
+      commonName: spec.commonName,
+      ...(spec.organizations ? { organizations: spec.organizations } : {}),
+      dnsNames: hosts.filter((h) => !isIp(h)),
+      ipAddresses: hosts.filter(isIp),
+      usage: spec.usage,
+      validityDays: spec.days ?? 365,
+    });
   };
-
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem, issue };
+  return { ...ca, issue };
 }

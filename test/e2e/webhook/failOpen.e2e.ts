@@ -3,17 +3,13 @@
 import { expect } from 'chai';
 import { pod, waitBound } from './podHelpers.js';
 import { DECISION } from './webhookConfigs.js';
-import { WebhookCluster } from './webhookCluster.js';
+import { useWebhookCluster } from './webhookCluster.js';
 
 const NS = 'resilient';
 const TIMEOUT_S = 2;
 
 describe('webhook e2e: the apiserver fails open when the webhook is unavailable', function () {
-  let c: WebhookCluster | undefined;
-  const cluster = (): WebhookCluster => {
-    if (!c) throw new Error('cluster not started');
-    return c;
-  };
+  const cluster = useWebhookCluster(NS, { timeoutSeconds: TIMEOUT_S });
 
   /** Creates a pod and returns it with the wall time of the create call. */
   async function timedCreate(name: string): Promise<{ ms: number; decision: string | undefined }> {
@@ -21,21 +17,6 @@ describe('webhook e2e: the apiserver fails open when the webhook is unavailable'
     const created = await cluster().core.createNamespacedPod({ namespace: NS, body: pod(name) });
     return { ms: performance.now() - t0, decision: created.metadata?.annotations?.[DECISION] };
   }
-
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start({ timeoutSeconds: TIMEOUT_S });
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
 
   it('steers pods while the webhook answers', async function () {
     const r = await timedCreate('healthy');

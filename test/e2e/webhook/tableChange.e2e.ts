@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { waitFor } from '../harness/wait.js';
 import { pod, waitBound } from './podHelpers.js';
 import { DECISION } from './webhookConfigs.js';
-import { WebhookCluster } from './webhookCluster.js';
+import { useWebhookCluster } from './webhookCluster.js';
 import { metricValue, scrapeMetrics } from './webhookProcess.js';
 
 const NS = 'follow-the-wind';
@@ -14,11 +14,7 @@ const ROUND_1 = { GB: 60, 'US-CAL-CISO': 250, 'US-MIDA-PJM': 420 };
 const ROUND_2 = { GB: 450, 'US-CAL-CISO': 40, 'US-MIDA-PJM': 300 };
 
 describe('webhook e2e: a changed intensity table changes where the next pods go', function () {
-  let c: WebhookCluster | undefined;
-  const cluster = (): WebhookCluster => {
-    if (!c) throw new Error('cluster not started');
-    return c;
-  };
+  const cluster = useWebhookCluster(NS, { intensities: ROUND_1, webhookEnv: { POLL_SCHEDULE: '*/2 * * * * *' } });
 
   /** Waits until the webhook serves these values from the Electricity Maps source. */
   async function servedTable(values: Record<string, number>): Promise<void> {
@@ -43,21 +39,6 @@ describe('webhook e2e: a changed intensity table changes where the next pods go'
     }
     return out;
   }
-
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start({ intensities: ROUND_1, webhookEnv: { POLL_SCHEDULE: '*/2 * * * * *' } });
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
 
   it('sends pods to GB while it is cleanest, then to CAISO once it becomes cleanest', async function () {
     this.timeout(90_000);

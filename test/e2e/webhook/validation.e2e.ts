@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { pod, waitBound } from './podHelpers.js';
-import { WebhookCluster } from './webhookCluster.js';
+import { useWebhookCluster, type WebhookCluster } from './webhookCluster.js';
 
 const NS = 'checked';
 
@@ -25,31 +25,12 @@ async function refusal(c: WebhookCluster, annotations: Record<string, string>): 
 }
 
 describe('webhook e2e: invalid annotations are refused by the apiserver', function () {
-  let c: WebhookCluster | undefined;
-  const cluster = (): WebhookCluster => {
-    if (!c) throw new Error('cluster not started');
-    return c;
-  };
+  const cluster = useWebhookCluster(NS);
 
   function kubectl(args: string[]): { status: number | null; stdout: string; stderr: string } {
     const cp = cluster().cp;
     return spawnSync(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { encoding: 'utf8' });
   }
-
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start();
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
 
   it('refuses a pod whose max-intensity is not a number, naming the annotation, the value and what is allowed', async function () {
     const r = await refusal(cluster(), { 'carbon-kube.io/max-intensity': 'lots' });

@@ -93,3 +93,27 @@ export class WebhookCluster {
     }
   }
 }
+
+/**
+ * Mocha hooks for a suite on one WebhookCluster with an opted-in namespace: started before the
+ * suite, its webhook log printed after a failed test, stopped after. Returns the getter tests use.
+ */
+export function useWebhookCluster(namespace: string, options: WebhookClusterOptions = {}): () => WebhookCluster {
+  let c: WebhookCluster | undefined;
+  before(async function () {
+    this.timeout(180_000);
+    c = await WebhookCluster.start(options);
+    await c.createNamespace(namespace, true);
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await c?.stop();
+  });
+  return () => {
+    if (!c) throw new Error('cluster not started');
+    return c;
+  };
+}
