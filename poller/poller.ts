@@ -9,7 +9,7 @@ import { IntensityCache, type CachedReading } from './intensityCache.js';
 import { validateReading } from './readingValidation.js';
 import type { RegionFactors } from './regionFactors.js';
 import { chainFor } from './sourceChain.js';
-import { messageOf } from './sources/errors.js';
+import { messageOf, SourceError } from './sources/errors.js';
 import type { CarbonSource } from './sources/source.js';
 import type { IntensityTable } from './table.js';
 
@@ -29,7 +29,12 @@ export interface PollerOptions {
   clock?: () => number;
   retry?: Partial<RetryPolicy>;
   breaker?: BreakerOptions;
+  /** Told the outcome of every call to a source (for carbon_kube_poller_requests_total). */
+  onRequest?: (source: string, result: RequestResult) => void;
 }
+
+/** ok, circuit_open, invalid (an answer with nothing usable), or the kind of the failure. */
+export type RequestResult = 'ok' | 'circuit_open' | 'invalid' | 'error' | 'timeout' | 'rate_limited' | 'auth';
 
 export type TableListener = (table: IntensityTable) => void;
 
@@ -158,6 +163,7 @@ export class Poller {
       now,
       onRetry: (attempt, error, delayMs) => log.info('carbon source failed; retrying', { source: source.name, attempt, delayMs, error: messageOf(error) }),
     });
+    this.options.onRequest?.(source.name, requestResult(outcome));
     if (outcome.kind === 'skipped') {
       log.info('carbon source skipped: circuit open', { source: source.name, zones, reopensAt: new Date(outcome.reopensAt).toISOString() });
       return;
@@ -185,4 +191,15 @@ export class Poller {
       this.cache.remember(source, reading);
     }
   }
+}
+
+function requestResult(outcome: Awaited<ReturnType<typeof guardedCall>>): RequestResult {
+  if (outcome.kind === 'answered') return outcome.readings.length > 0 ? 'ok' : 'invalid';
+  if (outcome.kind === 'skipped') return 'circuit_open';
+  const err = outcome.error;
+  if (!(err instanceof SourceError)) return 'error';
+  if (err.kind === 'rate-limited') return 'rate_limited';
+  if (err.kind === 'auth') return 'auth';
+  if (err.kind === 'invalid' || err.kind === 'unknown-zone') return 'invalid';
+  return /did not answer within/.test(err.message) ? 'timeout' : 'error';
 }

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { configuredSources } from '../poller/configuredSources.js';
-import { Poller } from '../poller/poller.js';
+import { Poller, type RequestResult } from '../poller/poller.js';
 import type { RegionFactors } from '../poller/regionFactors.js';
 import type { IntensityTable } from '../poller/table.js';
 import { startTableSharing, type TableSharing } from '../poller/tableSharing.js';
@@ -35,9 +35,10 @@ export async function startCarbonTable(
   factors: RegionFactors,
   env: Env,
   log: Logger,
-  hooks: LeadershipHooks,
+  hooks: LeadershipHooks & { onRequest?: (source: string, result: RequestResult) => void },
 ): Promise<CarbonTable> {
   const poller = new Poller({
+    ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
     sources: configuredSources(env, log, factors),
     zones: () => inventory.zones().map((z) => z.grid),
     factors,

@@ -57,6 +57,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const tableHolder: { current?: { table(): IntensityTable } } = {};
   const metrics = createMetrics(() => tableAgeSeconds(tableHolder.current?.table() ?? {}));
   const table = await startCarbonTable(config, inventory, factors, env, log, {
+    onRequest: (source, result) => metrics.pollerRequests.inc({ source, result }),
     onStartedLeading: () => {
       state.leader = true;
       metrics.leader.set(1);

@@ -6,7 +6,6 @@ import { chooseGreenWindow, type GreenWindow } from '../placement/greenWindow.js
 import { podFacts } from '../placement/podFacts.js';
 import type { IntensityTable, PlacementConfig, PlacementDecision, PodFacts, ZoneCapacity } from '../placement/types.js';
 import { buildPatch, type GatePlan } from '../patch/buildPatch.js';
-import { applyPatch, deepClone } from '../patch/jsonPatch.js';
 import { isCorePod, type AdmissionRequest, type AdmissionVerdict } from './review.js';
 
 /** What a decision reads, fetched per request so a refreshed table or inventory applies at once. */
@@ -40,8 +39,9 @@ export function mutatePod(req: AdmissionRequest, ctx: PlacementContext): Mutatio
   const window = greenWindowFor(facts, ctx, config);
   const gate: GatePlan | undefined = window && { releaseAt: isoSeconds(window.releaseAt), deadline: isoSeconds(window.deadline) };
   const extra = window ? [`gate until ${isoMinutes(window.releaseAt)} (${Math.round(window.windowIntensity)}g vs ${Math.round(window.nowIntensity)}g now)`] : [];
+  // buildPatch applies and validates every op on a copy as it plans, so an op the apiserver
+  // would reject throws here and the caller allows the pod unchanged.
   const patch = buildPatch(pod, decision, describeDecision(decision, extra), gate);
-  assertApplies(pod, patch);
   return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision, ...(window ? { window } : {}) };
 }
 
@@ -54,12 +54,6 @@ function greenWindowFor(facts: PodFacts, ctx: PlacementContext, config: Placemen
     table: ctx.table(),
     ...(config.gateMinImprovement !== undefined ? { minImprovement: config.gateMinImprovement } : {}),
   });
-}
-
-/** A patch the apiserver would reject fails the pod; check it here so the fault stays ours. */
-function assertApplies(pod: V1Pod, patch: AdmissionVerdict['patch']): void {
-  // Both copied: applying would otherwise link op values into the document and let later ops grow them.
-  if (patch && patch.length > 0) applyPatch(deepClone(pod), deepClone(patch) as typeof patch, true, true);
 }
 
 function isoSeconds(ms: number): string {

@@ -25,7 +25,8 @@ export function checkCarbonKeys(
       continue;
     }
     const rule = RULES[key];
-    if (rule && !rule.accepts(String(value))) {
+    // Values arrive as parsed JSON: anything but a string is wrong (and String() of some objects throws).
+    if (rule && (typeof value !== 'string' || !rule.accepts(value))) {
       problems.push({ key, value, message: `${place} ${key}=${JSON.stringify(value)} is invalid: it must be ${rule.allowed}` });
     }
   }

@@ -28,13 +28,16 @@ interface Step {
 }
 
 /**
- * Candidate starts are now and every forecast change within the delay; at each, the pod would go
- * to the then-cleanest zone. Undefined when no forecast reaches into the delay or nothing is
- * clearly cleaner than now: waiting is only worth it for a real gain.
+ * Candidate starts are now and every forecast change within the delay. Each is judged by the
+ * grid the pod is steered to: the cleanest now, which its preferred affinity, written at the
+ * same admission, ranks first. The affinity cannot change after creation, so a window that only
+ * another grid offers (a sunny afternoon elsewhere) would be waited for and then not used: the
+ * released pod still goes where its affinity points. Undefined when no forecast reaches into the
+ * delay or nothing is clearly cleaner than now: waiting is only worth it for a real gain.
  */
 export function chooseGreenWindow(req: GreenWindowRequest): GreenWindow | undefined {
   const deadline = req.now + req.maxDelayS * 1000;
-  const series = zoneSeries(req);
+  const series = steeredSeries(zoneSeries(req));
   if (series.length === 0) return undefined;
   const candidates = new Set<number>([req.now]);
   for (const steps of series) for (const s of steps) if (s.t > req.now && s.t <= deadline) candidates.add(s.t);
@@ -65,6 +68,13 @@ function zoneSeries(req: GreenWindowRequest): Step[][] {
     out.push([{ t: -Infinity, v: entry.intensity }, ...forecast]);
   }
   return out;
+}
+
+/** The grids at the lowest intensity now (several when they tie): where the placement sends the pod. */
+function steeredSeries(series: Step[][]): Step[][] {
+  const now = (steps: Step[]): number => steps[0]!.v;
+  const lowest = Math.min(...series.map(now));
+  return series.filter((steps) => now(steps) === lowest);
 }
 
 function valueAt(steps: Step[], t: number): number {

@@ -1,6 +1,12 @@
 // Scoring strategies: turn per-zone emission scores into scheduler weights (1..100).
 import type { PlacementConfig, PreferredZone, ZoneScore } from './types.js';
 
+/**
+ * The scheduler sums the weights of every matching term for every node; beyond the cleanest ten
+ * zones more terms change little but cost time and response size in large clusters.
+ */
+export const MAX_PREFERRED_ZONES = 10;
+
 /** Pods without a CPU request still draw power; count them as this many cores. */
 export const MIN_CORES = 0.1;
 
@@ -26,7 +32,7 @@ export function weighZones(scores: ZoneScore[], config: PlacementConfig, thresho
   }
   // The same weight on every zone says nothing the scheduler can use.
   const uniform = out.length === sorted.length && out.every((p) => p.weight === out[0]!.weight);
-  return uniform ? [] : out;
+  return uniform ? [] : out.slice(0, MAX_PREFERRED_ZONES);
 }
 
 function strategyWeight(

@@ -61,7 +61,7 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
     }),
     pollerRequests: new Counter({
       name: 'carbon_kube_poller_requests_total',
-      help: 'Requests of the poller to carbon sources, by source and result (ok, error, timeout, rate_limited, circuit_open, invalid).',
+      help: 'Requests of the poller to carbon sources, by source and result (ok, error, timeout, rate_limited, auth, circuit_open, invalid).',
       labelNames: ['source', 'result'],
       registers,
     }),

@@ -42,6 +42,26 @@ describe('chooseGreenWindow', () => {
     expect(chooseGreenWindow({ now: NOW, maxDelayS: 2 * 3600, zones: ZONES, table })).to.equal(undefined);
   });
 
+  it("judges windows by the grid the pod's affinity points to: the cleanest now", () => {
+    // GB is the cleanest now, so the pod's preferred affinity names GB; CISO's sunny afternoon
+    // would be waited for and then not used, since the released pod still goes to GB.
+    const elsewhere = withForecast({ GB: [200, [200, 200, 200]], 'US-CAL-CISO': [400, [50, 50, 50]] });
+    expect(chooseGreenWindow({ now: NOW, maxDelayS: 3 * 3600, zones: ZONES, table: elsewhere })).to.equal(undefined);
+    // A dip in GB itself is worth waiting for, and is judged against GB alone.
+    const own = withForecast({ GB: [200, [200, 120, 200]], 'US-CAL-CISO': [400, [50, 50, 50]] });
+    expect(chooseGreenWindow({ now: NOW, maxDelayS: 3 * 3600, zones: ZONES, table: own })).to.deep.equal({
+      releaseAt: NOW + 2 * H,
+      deadline: NOW + 3 * H,
+      nowIntensity: 200,
+      windowIntensity: 120,
+    });
+  });
+
+  it('considers every grid tied for the cleanest now', () => {
+    const table = withForecast({ GB: [200, [200, 200]], 'US-CAL-CISO': [200, [150, 200]], 'US-MIDA-PJM': [500, [10, 10]] });
+    expect(chooseGreenWindow({ now: NOW, maxDelayS: 2 * 3600, zones: ZONES, table })?.windowIntensity).to.equal(150);
+  });
+
   it('judges by the mean over the run when the duration is known', () => {
     // A short dip at +1h followed by a long dirty stretch; a two-hour job is better started now.
     const table = withForecast({ GB: [200, [50, 400, 400]] });

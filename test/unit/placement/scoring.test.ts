@@ -45,3 +45,11 @@ describe('scoring strategies', () => {
     }
   });
 });
+
+describe('scoring in large clusters', () => {
+  it('prefers at most the ten cleanest zones', () => {
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`z${String(i).padStart(2, '0')}`, 100 + i * 5]));
+    const w = weighZones(scores(1, many), { ...CONFIG, strategy: 'linear' }, 300);
+    expect(w.map((p) => p.zone)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `z${String(i).padStart(2, '0')}`));
+  });
+});
