@@ -10,7 +10,9 @@ import { terminalProgress } from './progressBar.js';
 import { formatTable } from './report/textTable.js';
 import { summarize } from './report/summary.js';
 import { writeReport } from './report/writeReport.js';
-import { simulate, type ForecastMode, type SimInputs, type SimProgress } from './simulate.js';
+import { simulate, type ForecastMode, type SimInputs, type SimProgress, type SimSettings } from './simulate.js';
+import { formatSweep, runSweep } from './tuning/sweep.js';
+import { CorruptModelError, parseModel } from '../tuner/modelStore.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -29,20 +31,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const inputs = await readInputs(options);
-    const result = simulate(
-      inputs,
-      {
-        ...(options.startMs !== undefined ? { startMs: options.startMs } : {}),
-        defaultMaxDelayS: options.defaultMaxDelayS,
-        policies: options.policies,
-        placement: options.placement,
-        forecast: await forecastMode(options.forecast),
-        forecastHorizonMs: options.forecastHours * 3_600_000,
-        seed: options.seed,
-        hourly: options.outDir !== undefined,
-      },
-      io.progress,
-    );
+    const settings: SimSettings = {
+      ...(options.startMs !== undefined ? { startMs: options.startMs } : {}),
+      defaultMaxDelayS: options.defaultMaxDelayS,
+      policies: options.policies,
+      placement: options.placement,
+      forecast: await forecastMode(options.forecast),
+      forecastHorizonMs: options.forecastHours * 3_600_000,
+      seed: options.seed,
+      hourly: options.outDir !== undefined,
+      migration: options.migration,
+      tuner: { ...options.tuner, ...(options.tunerModelFile !== undefined ? { model: await readModel(options.tunerModelFile) } : {}) },
+    };
+    if (options.sweep) {
+      const sweep = runSweep(inputs, { ...settings, hourly: false }, options.sweep, io.progress);
+      io.stdout(options.json ? JSON.stringify(sweep) + '\n' : formatSweep(sweep));
+      return 0;
+    }
+    const result = simulate(inputs, settings, io.progress);
     const summary = summarize(result);
     if (result.jobsSkipped > 0) io.stderr(`warning: ${result.jobsSkipped} of ${result.jobsTotal} jobs arrive after the carbon data ends and were left out\n`);
     if (options.outDir !== undefined) {
@@ -72,6 +78,17 @@ async function readInputs(options: CliOptions): Promise<SimInputs> {
     workload: parseWorkloadCsv(workloadText, options.workloadFile),
     cluster: parseClusterJson(clusterText, options.clusterFile),
   };
+}
+
+/** A saved tuner model (the tuner's model.json document): its learned model only. */
+async function readModel(file: string): Promise<NonNullable<SimSettings['tuner']>['model']> {
+  const text = await readText(file, '--tuner-model');
+  try {
+    return parseModel(text).state.model;
+  } catch (err) {
+    if (err instanceof CorruptModelError) throw new InputError(`--tuner-model ${file}: not a tuner model: ${err.message}`);
+    throw err;
+  }
 }
 
 async function forecastMode(value: string): Promise<ForecastMode> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Reproduces the headline figures of simulator/README.md: every scenario, one JSON per run in
-# out/sim/, then one line per run. Usage: simulator/experiments.sh [DATA_DIR] (default ../shared/data)
+# Reproduces the figures of simulator/README.md: every scenario, one JSON per run in out/sim/,
+# then one line per run and policy. Usage: simulator/experiments.sh [DATA_DIR] (default ../shared/data)
+# 10-30 minutes on a 2-core machine. ONLY=headline or ONLY=migration runs one of the two sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}
@@ -19,25 +20,55 @@ run() { # name workload cluster carbon [flags...]
 }
 
 : > "$OUT/times.txt"
-for w in azure pai; do
-  wl=$([ "$w" = azure ] && echo azure-100k || echo pai-1k)
-  run "$w-multi-nodelay" "$wl" "multi-grid-$w" "$HISTORY"
-  for f in persistence perfect; do
-    run "$w-multi-6h-$f" "$wl" "multi-grid-$w" "$HISTORY" --max-delay 6h --forecast "$f"
-    run "$w-single-6h-$f" "$wl" "single-grid-ciso-$w" "$HISTORY" --max-delay 6h --forecast "$f"
-    run "$w-dayahead-6h-$f" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$f"
+if [ "${ONLY:-}" != migration ]; then
+  # The headline runs: every policy (baseline, carbon-kube, tuned, oracle) with the defaults.
+  for w in azure pai; do
+    wl=$([ "$w" = azure ] && echo azure-100k || echo pai-1k)
+    run "$w-multi-nodelay" "$wl" "multi-grid-$w" "$HISTORY"
+    for f in persistence perfect; do
+      run "$w-multi-6h-$f" "$wl" "multi-grid-$w" "$HISTORY" --max-delay 6h --forecast "$f"
+      run "$w-single-6h-$f" "$wl" "single-grid-ciso-$w" "$HISTORY" --max-delay 6h --forecast "$f"
+      run "$w-dayahead-6h-$f" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$f"
+    done
+    run "$w-dayahead-6h-dayahead" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$DAYAHEAD"
+    run "$w-single-nodelay" "$wl" "single-grid-ciso-$w" "$HISTORY"
   done
-  run "$w-dayahead-6h-dayahead" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$DAYAHEAD"
-  run "$w-single-nodelay" "$wl" "single-grid-ciso-$w" "$HISTORY"
+fi
+
+# The migrator's variants (issue 6) on the 4-grid clusters, carbon-kube only (with baseline and
+# oracle for the ratios), without and with 6 h delays.
+for w in $([ "${ONLY:-}" = headline ] || echo azure pai); do
+  wl=$([ "$w" = azure ] && echo azure-100k || echo pai-1k)
+  for d in nodelay 6h; do
+    delay=()
+    [ "$d" = 6h ] && delay=(--max-delay 6h)
+    base=("$w-mig-$d" "$wl" "multi-grid-$w" "$HISTORY" ${delay[@]+"${delay[@]}"} --policy baseline,carbon-kube,oracle)
+    run "${base[0]}-off" "${base[@]:1}" --no-migrate
+    run "${base[0]}-live" "${base[@]:1}"
+    run "${base[0]}-cleanest" "${base[@]:1}" --migrate-target cleanest
+    run "${base[0]}-proposed" "${base[@]:1}" --migrate-target cleanest --remaining-runtime estimated
+    run "${base[0]}-known" "${base[@]:1}" --migrate-target cleanest --remaining-runtime known
+    run "${base[0]}-resume" "${base[@]:1}" --migrate-target cleanest --migration-cost resume
+  done
 done
 
 node -e '
 const fs = require("fs");
 const times = Object.fromEntries(fs.readFileSync(process.argv[1] + "/times.txt", "utf8").trim().split("\n").map((l) => l.split(" ")));
-console.log("| run | jobs | savings % (total) | savings % (jobs) | capture ratio | carbon-kube mean delay s | wall s |");
-console.log("|---|---|---|---|---|---|---|");
+const h = (s) => (s / 3600).toFixed(2);
+console.log("| run | policy | jobs | savings % (total) | savings % (jobs) | capture ratio | kg CO2 (jobs) | migrations | deadline misses | mean delay h | mean finish delay h | lost CPU-h | wall s |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const name of Object.keys(times)) {
   const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${name}.json`, "utf8"));
-  const ck = r.policies["carbon-kube"];
-  console.log(`| ${name} | ${r.jobs_total - r.jobs_skipped} | ${r.savings_pct} | ${r.savings_pct_jobs} | ${r.capture_ratio ?? "n/a"} | ${ck.mean_delay_s} | ${times[name]} |`);
+  const base = r.policies.baseline.kg_co2_jobs;
+  const oracle = r.policies.oracle ? r.policies.oracle.kg_co2_jobs : undefined;
+  const total = r.policies.baseline.kg_co2;
+  for (const policy of ["carbon-kube", "tuned"]) {
+    const p = r.policies[policy];
+    if (!p) continue;
+    const jobs = (100 * (base - p.kg_co2_jobs)) / base;
+    const all = (100 * (total - p.kg_co2)) / total;
+    const capture = oracle === undefined || base - oracle <= 0 ? "n/a" : ((base - p.kg_co2_jobs) / (base - oracle)).toFixed(2);
+    console.log(`| ${name} | ${policy} | ${r.jobs_total - r.jobs_skipped} | ${all.toFixed(1)} | ${jobs.toFixed(1)} | ${capture} | ${p.kg_co2_jobs.toFixed(0)} | ${p.migrations} | ${p.deadline_misses} | ${h(p.mean_delay_s)} | ${h(p.mean_finish_delay_s)} | ${p.lost_cpu_hours.toFixed(0)} | ${times[name]} |`);
+  }
 }' "$OUT"

@@ -4,7 +4,10 @@ import { parseDelay } from '../webhook/annotations/rules.js';
 import type { PlacementConfig, PlacementMode, ScoringStrategy } from '../webhook/placement/types.js';
 import { loadConfig } from '../webhook/config/config.js';
 import { InputError } from './inputs/inputError.js';
+import type { MigrationCost, RemainingRuntime } from './policies/migration.js';
 import { resolvePolicies, type PolicyName } from './policies/registry.js';
+import type { SavingsView } from './tuning/outcomes.js';
+import { DEFAULT_MIGRATION, DEFAULT_TUNED, type MigrationSettings, type TunedSettings } from './simulate.js';
 
 export interface CliOptions {
   carbonFile: string;
@@ -21,6 +24,12 @@ export interface CliOptions {
   json: boolean;
   outDir?: string;
   help: boolean;
+  migration: MigrationSettings;
+  /** The tuned policy's learning; `model` is filled from tunerModelFile by the CLI. */
+  tuner: TunedSettings;
+  tunerModelFile?: string;
+  /** --sweep: fixed thresholds to run carbon-kube at, gCO2eq/kWh. */
+  sweep?: number[];
 }
 
 export const USAGE = `usage: npm run simulate -- --carbon FILE --workload FILE --cluster FILE [options]
@@ -35,8 +44,9 @@ inputs
 
 policies
   --policy NAMES       baseline, carbon-kube, tuned, oracle (comma-separated or repeated;
-                       default: all that are available)
-  --threshold G        fixed threshold, gCO2eq/kWh (1-2000; default as the webhook: 300)
+                       default: all four)
+  --threshold G        threshold, gCO2eq/kWh (1-2000; default as the webhook: 300): fixed for
+                       carbon-kube, the base of the tuner's guard rails (+-20%) for tuned
   --strategy S         linear | exponential | threshold (default exponential)
   --weight W           largest preferred weight, 0-100 (default 80)
   --mode M             prefer | require | off for pods without an annotation (default prefer)
@@ -49,6 +59,33 @@ policies
   --forecast-hours H   how far ahead the table's forecast reaches (default 48)
   --seed N             seed for the scheduler's tie-breaking (default 1)
 
+migrator (carbon-kube and tuned; the live migrator's core and default limits)
+  --no-migrate         no migrator
+  --migrate-every DUR  time between migrator passes (default 10m, as MIGRATOR_SCHEDULE)
+  --migration-cost C   restart (an evicted job starts over: the lost work is redone, default)
+                       | resume (it carries on where it was: a checkpointed job)
+  --migratable B       true | false: carbon-kube.io/migratable of jobs whose workload row leaves
+                       the column empty (default true; the migrator moves Job pods only if true)
+  --remaining-runtime R  what the migrator is told of a job's remaining run time, to weigh a
+                       restart's lost work: unknown (not weighed; the live migrator today, default)
+                       | estimated (the history's estimate: what is left of the owner's typical
+                       pod lifetime, else 6h) | known (the truth, as if the job declared it)
+  --migrate-target T   any-with-room (the cleanest zone with room; the core's default today)
+                       | cleanest (only toward the cleanest zone, the one the webhook prefers:
+                       when it is full the replacement would land wherever there is room)
+
+tuned policy (the threshold tuner, one step per simulated hour, within its guard rails)
+  --tuner-model FILE   start from this saved model (the tuner's model.json, e.g. from
+                       simulator/tuner-eval.sh); default: untrained
+  --tuner-frozen       do not learn during the run and do not explore (evaluation)
+  --tuner-explore X    exploration noise in action units (0-1, default 0.5; 0 with --tuner-frozen)
+  --tuner-savings S    what the tuner is told each move saved: estimated (the eviction record's
+                       estimate, as the live tuner sees it; default) | measured (what the move
+                       really saved against staying, which only the simulator knows)
+  --sweep LIST         instead of the policies: carbon-kube at each fixed threshold of LIST
+                       (e.g. 150,200,250,300,350,400), one run without migration, and tuned
+                       unless --policy leaves it out; prints threshold, kg CO2, migrations, reward
+
 output
   --json               print the result as JSON
   --out DIR            write hourly CSV series and SVG plots to DIR
@@ -57,7 +94,7 @@ output
 
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   const values = parseFlags(argv);
-  if (values.help) return { ...EMPTY, help: true };
+  if (values.help) return { ...EMPTY, help: true, migration: DEFAULT_MIGRATION, tuner: DEFAULT_TUNED };
   const missing = (['carbon', 'workload', 'cluster'] as const).filter((k) => !values[k]);
   if (missing.length > 0) throw new InputError(`missing ${missing.map((k) => `--${k} FILE`).join(', ')} (see --help)`);
   return {
@@ -74,10 +111,45 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     json: values.json ?? false,
     ...(values.out !== undefined ? { outDir: values.out } : {}),
     help: false,
+    migration: migrationSettings(values),
+    tuner: tunedSettings(values),
+    ...(values['tuner-model'] !== undefined ? { tunerModelFile: values['tuner-model'] } : {}),
+    ...(values.sweep !== undefined ? { sweep: sweepThresholds(values.sweep) } : {}),
   };
 }
 
-const EMPTY: Omit<CliOptions, 'help'> = {
+function migrationSettings(values: Flags): MigrationSettings {
+  const every = values['migrate-every'];
+  const periodS = every === undefined ? DEFAULT_MIGRATION.periodMs / 1000 : parseDelay(every);
+  if (periodS === undefined || periodS < 60) throw new InputError(`--migrate-every ${JSON.stringify(every)} must be a duration from 1m to 7d, written like 10m or 1h`);
+  const migratable = oneOf('--migratable', values.migratable, String(DEFAULT_MIGRATION.defaultMigratable) as 'true' | 'false', ['true', 'false']);
+  return {
+    enabled: !values['no-migrate'],
+    periodMs: periodS * 1000,
+    cost: oneOf<MigrationCost>('--migration-cost', values['migration-cost'], DEFAULT_MIGRATION.cost, ['restart', 'resume']),
+    remaining: oneOf<RemainingRuntime>('--remaining-runtime', values['remaining-runtime'], DEFAULT_MIGRATION.remaining, ['unknown', 'estimated', 'known']),
+    defaultMigratable: migratable === 'true',
+    ...(values['migrate-target'] !== undefined
+      ? { limits: { onlyToCleanestZone: oneOf('--migrate-target', values['migrate-target'], 'any-with-room', ['any-with-room', 'cleanest']) === 'cleanest' } }
+      : {}),
+  };
+}
+
+function tunedSettings(values: Flags): TunedSettings {
+  const frozen = values['tuner-frozen'] ?? false;
+  const explore = numberFlag('--tuner-explore', values['tuner-explore'], frozen ? 0 : DEFAULT_TUNED.exploration, 0, 1);
+  const savings = oneOf<SavingsView>('--tuner-savings', values['tuner-savings'], 'estimated', ['estimated', 'measured']);
+  return { ...DEFAULT_TUNED, learn: !frozen, exploration: explore, savings };
+}
+
+function sweepThresholds(raw: string): number[] {
+  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const out = parts.map((p) => numberFlag('--sweep', p, 0, 1, 2000));
+  if (out.length === 0) throw new InputError('--sweep needs a list of thresholds such as 150,200,250,300,350,400');
+  return out;
+}
+
+const EMPTY: Omit<CliOptions, 'help' | 'migration' | 'tuner'> = {
   carbonFile: '',
   workloadFile: '',
   clusterFile: '',
@@ -110,6 +182,17 @@ interface Flags {
   help?: boolean;
   'no-gates'?: boolean;
   'gate-min-improvement'?: string;
+  'no-migrate'?: boolean;
+  'migrate-every'?: string;
+  'migration-cost'?: string;
+  migratable?: string;
+  'remaining-runtime'?: string;
+  'migrate-target'?: string;
+  'tuner-model'?: string;
+  'tuner-frozen'?: boolean;
+  'tuner-explore'?: string;
+  'tuner-savings'?: string;
+  sweep?: string;
 }
 
 function parseFlags(argv: readonly string[]): Flags {
@@ -138,6 +221,17 @@ function parseFlags(argv: readonly string[]): Flags {
         help: { type: 'boolean', short: 'h' },
         'no-gates': { type: 'boolean' },
         'gate-min-improvement': { type: 'string' },
+        'no-migrate': { type: 'boolean' },
+        'migrate-every': { type: 'string' },
+        'migration-cost': { type: 'string' },
+        migratable: { type: 'string' },
+        'remaining-runtime': { type: 'string' },
+        'migrate-target': { type: 'string' },
+        'tuner-model': { type: 'string' },
+        'tuner-frozen': { type: 'boolean' },
+        'tuner-explore': { type: 'string' },
+        'tuner-savings': { type: 'string' },
+        sweep: { type: 'string' },
       },
     });
     return values;

@@ -1,6 +1,11 @@
 // One simulation: inputs checked against each other, then every policy run on its own fresh cluster.
+import type { EvictionRecord } from '../controllers/history/evictionRecord.js';
+import type { MigrationLimits } from '../controllers/migrator/types.js';
 import type { CarbonTrace } from '../poller/trace.js';
-import type { PlacementConfig } from '../webhook/placement/types.js';
+import type { QModel, Transition } from '../tuner/learner.js';
+import type { RewardOptions } from '../tuner/reward.js';
+import { tunerOptions } from '../tuner/tunerStep.js';
+import type { PlacementConfig, ZoneCapacity } from '../webhook/placement/types.js';
 import { GridSeries } from './carbon/gridSeries.js';
 import { buildNodes, webhookZones } from './cluster/simCluster.js';
 import { runCluster, type RunOutcome } from './engine/clusterRun.js';
@@ -13,8 +18,11 @@ import type { ClusterSpec } from './inputs/cluster.js';
 import { InputError } from './inputs/inputError.js';
 import { toJobs, type Job, type WorkloadRow } from './inputs/workload.js';
 import { baselinePolicy } from './policies/baseline.js';
-import { carbonKubePolicy } from './policies/carbonKube.js';
+import { carbonKubePolicy, type CarbonKubeContext } from './policies/carbonKube.js';
+import { SimMigrator, type MigrationCost, type RemainingRuntime, type SimMigratorOptions } from './policies/migration.js';
 import { runOracle } from './policies/oracle.js';
+import { TunerDriver, tunedPeriodicStep, type TunerStepLog } from './policies/tuned.js';
+import type { SavingsView } from './tuning/outcomes.js';
 import type { PolicyName } from './policies/registry.js';
 import { seededRandom } from './scheduler/random.js';
 
@@ -38,7 +46,43 @@ export interface SimSettings {
   seed: number;
   /** Keep per-hour series (for --out). */
   hourly: boolean;
+  /** The migrator of carbon-kube and tuned; on with the live defaults when absent. */
+  migration?: MigrationSettings;
+  /** The tuned policy's learning; online from an untrained model when absent. */
+  tuner?: TunedSettings;
 }
+
+export interface MigrationSettings {
+  enabled: boolean;
+  /** Time between passes (MIGRATOR_SCHEDULE: every 10 minutes). */
+  periodMs: number;
+  cost: MigrationCost;
+  /** What the migrator is told of a job's remaining run time ('unknown': the live migrator today). */
+  remaining: RemainingRuntime;
+  /** carbon-kube.io/migratable of jobs whose row leaves the column empty. */
+  defaultMigratable: boolean;
+  /** Over the live defaults (DEFAULT_LIMITS), e.g. onlyToCleanestZone. */
+  limits?: Partial<MigrationLimits>;
+}
+
+export const DEFAULT_MIGRATION: MigrationSettings = { enabled: true, periodMs: 10 * 60_000, cost: 'restart', remaining: 'unknown', defaultMigratable: true };
+
+export interface TunedSettings {
+  /** Model to start from (e.g. trained on earlier years); untrained when absent. */
+  model?: QModel;
+  /** Keep learning during the run (online); false freezes the model (evaluation). */
+  learn: boolean;
+  /** Exploration noise in action units; 0 for none. */
+  exploration: number;
+  refitEvery: number;
+  seed: number;
+  reward?: RewardOptions;
+  /** What the tuner is told each move saved: the records' estimate (as live, default) or the simulator's measurement. */
+  savings?: SavingsView;
+}
+
+/** Learning online from nothing, as a fresh TUNER_MODE=apply deployment would. */
+export const DEFAULT_TUNED: TunedSettings = { learn: true, exploration: 0.5, refitEvery: 24, seed: 1 };
 
 export interface SimZone {
   name: string;
@@ -51,6 +95,17 @@ export interface PolicyRun {
   outcome: RunOutcome;
   ledger: EnergyLedger;
   seconds: number;
+  /** The migrator's eviction records, oldest first (policies with a migrator). */
+  records?: readonly EvictionRecord[];
+  /** gCO2eq each move really saved, by record id (SimMigrator.measuredSavedG). */
+  measuredSavedG?: ReadonlyMap<string, number>;
+  /** Every tuner step (tuned). */
+  tuner?: readonly TunerStepLog[];
+  /** tuned: every transition the tuner completed, and its model at the end (to train on, or carry on from). */
+  tunerTransitions?: readonly Transition[];
+  tunerModel?: QModel;
+  /** The threshold the run started with, gCO2eq/kWh (carbon-kube and tuned). */
+  thresholdG?: number;
 }
 
 export interface SimulationResult {
@@ -99,17 +154,20 @@ export function simulate(inputs: SimInputs, settings: SimSettings, progress: Sim
     progress.start(name, jobs.length);
     const onProgress = (done: number): void => progress.update(done);
     let outcome: RunOutcome;
+    let extra: RunExtras = {};
     if (name === 'oracle') {
       const zones = cluster.zones.map((z, i) => ({ series: zoneSeries[i]!, nodeCpuMillis: z.cpuMillis }));
       outcome = runOracle(jobs, zones, ledger, onProgress);
     } else {
       const nodes = buildNodes(cluster);
-      const steps = policySteps(name, { zones: webhookZones(nodes), tables: new TableSource(seriesByGrid, forecaster, settings.forecastHorizonMs), config: settings.placement });
-      outcome = runCluster(jobs, nodes, steps, ledger, { random: seededRandom(settings.seed), onProgress });
-    }
-    progress.update(outcome.jobs);
+      const ctx: CarbonKubeContext = { zones: webhookZones(nodes), tables: new TableSource(seriesByGrid, forecaster, settings.forecastHorizonMs), config: settings.placement };
+      const measure = { seriesOfZone: new Map(cluster.zones.map((z, i) => [z.name, zoneSeries[i]!])), wattsPerCore: cluster.wattsPerCore };
+      const built = policySteps(name, ctx, settings, [...seriesByGrid.keys()], measure);
+      outcome = runCluster(jobs, nodes, built.steps, ledger, { random: seededRandom(settings.seed), onProgress });
+      extra = built.extra();
+    }    progress.update(outcome.jobs);
     progress.stop();
-    return { name, outcome, ledger, seconds: (performance.now() - began) / 1000 };
+    return { name, outcome, ledger, seconds: (performance.now() - began) / 1000, ...extra };
   });
 
   return {
@@ -124,15 +182,74 @@ export function simulate(inputs: SimInputs, settings: SimSettings, progress: Sim
   };
 }
 
-function policySteps(name: PolicyName, ctx: Parameters<typeof carbonKubePolicy>[0]): PolicySteps {
+type RunExtras = Pick<PolicyRun, 'records' | 'measuredSavedG' | 'tuner' | 'tunerTransitions' | 'tunerModel' | 'thresholdG'>;
+
+interface BuiltPolicy {
+  steps: PolicySteps;
+  /** What the run leaves behind besides the ledger, read after it. */
+  extra: () => RunExtras;
+}
+
+type Measure = NonNullable<SimMigratorOptions['measure']>;
+
+function policySteps(name: PolicyName, ctx: CarbonKubeContext, settings: SimSettings, grids: readonly string[], measure: Measure): BuiltPolicy {
+  const migrated = (m: SimMigrator | undefined): RunExtras => (m ? { records: m.records, measuredSavedG: m.measuredSavedG } : {});
   switch (name) {
     case 'baseline':
-      return baselinePolicy();
-    case 'carbon-kube':
-      return carbonKubePolicy(ctx);
+      return { steps: baselinePolicy(), extra: () => ({}) };
+    case 'carbon-kube': {
+      const migrator = migratorFor(ctx, settings, () => ctx.config.thresholdG, measure);
+      return { steps: carbonKubePolicy(ctx, migrator), extra: () => ({ thresholdG: ctx.config.thresholdG, ...migrated(migrator) }) };
+    }
+    case 'tuned': {
+      const t = settings.tuner ?? DEFAULT_TUNED;
+      // The migrator reads the threshold the tuner put in force (the driver exists by the first tick).
+      const migrator = migratorFor(ctx, settings, () => driver.thresholdG, measure);
+      const tuning = tunerOptions(ctx.config.thresholdG, {
+        mode: 'apply',
+        learn: t.learn,
+        exploration: t.exploration,
+        refitEvery: t.refitEvery,
+        grids,
+        ...(t.reward ? { reward: t.reward } : {}),
+      });
+      const driver = new TunerDriver({
+        tuning,
+        tables: ctx.tables,
+        records: () => migrator?.records ?? [],
+        saved: { view: t.savings ?? 'estimated', ...(migrator ? { measured: migrator.measuredSavedG } : {}) },
+        seed: t.seed,
+        ...(t.model ? { model: t.model } : {}),
+      });
+      const steps = carbonKubePolicy({ ...ctx, thresholdG: () => driver.thresholdG }, tunedPeriodicStep(driver, migrator), 'tuned');
+      const extra = (): RunExtras => ({ thresholdG: ctx.config.thresholdG, tuner: driver.log, tunerTransitions: driver.transitions, tunerModel: driver.state.model, ...migrated(migrator) });
+      return { steps, extra };
+    }
     default:
       throw new InputError(`policy ${name} cannot run on the cluster model`);
   }
+}
+
+/** The intensity table the webhook reads during a run, built as simulate builds it (to replay a run's records). */
+export function tableSourceFor(inputs: SimInputs, settings: SimSettings): TableSource {
+  const seriesByGrid = gridSeries(inputs.carbon, inputs.cluster);
+  return new TableSource(seriesByGrid, makeForecaster(settings.forecast, seriesByGrid), settings.forecastHorizonMs);
+}
+
+function migratorFor(ctx: { zones: readonly ZoneCapacity[]; tables: TableSource }, settings: SimSettings, thresholdG: () => number, measure: Measure): SimMigrator | undefined {
+  const m = settings.migration ?? DEFAULT_MIGRATION;
+  if (!m.enabled) return undefined;
+  return new SimMigrator({
+    zones: ctx.zones,
+    tables: ctx.tables,
+    thresholdG,
+    periodMs: m.periodMs,
+    cost: m.cost,
+    remaining: m.remaining,
+    defaultMigratable: m.defaultMigratable,
+    measure,
+    ...(m.limits ? { limits: m.limits } : {}),
+  });
 }
 
 /** The cluster's grids only: the table the webhook reads holds the zones it polls. */

@@ -45,11 +45,13 @@ interface Eligible {
  * Candidates are taken dirtiest zone first, then larger CPU first (more CO2 saved per move),
  * then oldest. Each goes to the cleanest other zone whose intensity is at or under its threshold,
  * at least `minImprovement` cleaner than its own, and with room for its CPU on one node; the
- * room it takes is booked so later moves in the same run see it gone. A pod whose restart throws
+ * room it takes is booked so later moves in the same run see it gone. With `onlyToCleanestZone`,
+ * the target must be the cleanest zone of all: the webhook steers the replacement there, and when
+ * it is full the replacement lands wherever the scheduler finds room. A pod whose restart throws
  * work away (`lostWorkMs`) and whose remaining run time is known (`expectedRemainingMs`) moves only
  * if the move pays for itself: deltaG x remaining > toIntensity x lost work, i.e. the CO2 saved
  * over the rest of the run exceeds the CO2 of redoing the lost work in the target zone (the
- * cleanest target is the best case for both sides, so no other target could pay). At most one pod per owner
+ * target is the cleanest with room: no other target could pay). At most one pod per owner
  * moves per run, at most `maxPerZonePerRun` leave a zone, and at most `maxPerHour` evictions
  * happen in any hour (counting the history's successful ones).
  */
@@ -142,9 +144,7 @@ function allocate(eligible: Eligible[], zones: ZoneRoom[], input: MigrationInput
     let reason: SkipReason | undefined;
     if (owners.has(key)) reason = 'owner-already-moving';
     else if (!target) reason = 'no-cleaner-zone-with-room';
-    else if (!paysForRestart(pod, from.intensity, target.intensity!)) reason = 'restart-costs-more';
-    else if ((perZone.get(from.zone) ?? 0) >= limits.maxPerZonePerRun) reason = 'zone-limit';
-    else if (hourBudget <= 0) reason = 'hourly-limit';
+    else reason = targetRule(pod, from, target, zones, limits) ?? limitRule(perZone.get(from.zone) ?? 0, hourBudget, limits);
     if (reason !== undefined || target === undefined) {
       skipped.push(skip(pod, reason ?? 'no-cleaner-zone-with-room'));
       continue;
@@ -171,6 +171,24 @@ function cleanestTarget(pod: MigrationCandidate, from: Eligible['from'], thresho
     if (!best || z.intensity < best.intensity! || (z.intensity === best.intensity && z.zone < best.zone)) best = z;
   }
   return best;
+}
+
+/** Room left in this run's per-zone limit and in the hour's budget. */
+function limitRule(movedFromZone: number, hourBudget: number, limits: MigrationLimits): SkipReason | undefined {
+  if (movedFromZone >= limits.maxPerZonePerRun) return 'zone-limit';
+  return hourBudget <= 0 ? 'hourly-limit' : undefined;
+}
+
+/** Is the move to this target worth making? */
+function targetRule(pod: MigrationCandidate, from: Eligible['from'], target: ZoneRoom, zones: ZoneRoom[], limits: MigrationLimits): SkipReason | undefined {
+  if (limits.onlyToCleanestZone && cleanerZoneIsFull(target, from.zone, zones, limits)) return 'cleanest-zone-full';
+  if (!paysForRestart(pod, from.intensity, target.intensity!)) return 'restart-costs-more';
+  return undefined;
+}
+
+/** A zone cleaner than the target, that the webhook would therefore prefer, has no room for the replacement. */
+function cleanerZoneIsFull(target: ZoneRoom, fromZone: string, zones: ZoneRoom[], limits: MigrationLimits): boolean {
+  return zones.some((z) => z.zone !== fromZone && z.intensity !== undefined && z.intensity < target.intensity! && (!z.stale || limits.allowStale));
 }
 
 /**

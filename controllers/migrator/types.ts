@@ -87,6 +87,13 @@ export interface MigrationLimits {
   allowStale: boolean;
   /** Report only: the plan is the same, the caller evicts nothing. */
   dryRun: boolean;
+  /**
+   * Move a pod only toward the cleanest zone of all (the one the webhook's preferred affinity
+   * ranks first). The migrator does not place the replacement; when that zone is full, the
+   * webhook still points the replacement at it and the scheduler puts it wherever it finds room,
+   * often back in a dirty zone. Off by default (the plan then falls back to the next zone with room).
+   */
+  onlyToCleanestZone?: boolean;
 }
 
 export const DEFAULT_LIMITS: Readonly<MigrationLimits> = {
@@ -148,6 +155,7 @@ export type SkipReason =
   | 'zone-clean'
   | 'no-cleaner-zone-with-room'
   | 'restart-costs-more'
+  | 'cleanest-zone-full'
   | 'owner-already-moving'
   | 'zone-limit'
   | 'hourly-limit';

@@ -20,6 +20,14 @@ export interface RunOutcome {
   maxDelayMs: number;
   /** Jobs that found no room at least once and waited in the queue. */
   queuedJobs: number;
+  /** Sum over finished jobs of (finish - arrival - duration), ms: waits plus work redone after evictions. */
+  totalFinishDelayMs: number;
+  /** Work thrown away by evictions that restart a job from scratch, core-seconds. */
+  lostCoreSeconds: number;
+}
+
+export function emptyOutcome(): RunOutcome {
+  return { jobs: 0, unfinished: 0, migrations: 0, deadlineMisses: 0, totalDelayMs: 0, maxDelayMs: 0, queuedJobs: 0, totalFinishDelayMs: 0, lostCoreSeconds: 0 };
 }
 
 export interface RunOptions {
@@ -54,7 +62,7 @@ class ClusterRun {
   private readonly wasQueued = new Set<number>();
   private nextArrival = 0;
   private nextMigration: number;
-  private readonly out: RunOutcome = { jobs: 0, unfinished: 0, migrations: 0, deadlineMisses: 0, totalDelayMs: 0, maxDelayMs: 0, queuedJobs: 0 };
+  private readonly out: RunOutcome = emptyOutcome();
 
   constructor(
     private readonly jobs: readonly Job[],
@@ -91,6 +99,7 @@ class ClusterRun {
     return Math.min(arrival, this.releases.peekTime(), this.finishes.peekTime(), this.nextMigration);
   }
 
+  /** A new pod of the job (at arrival, or its controller's replacement after an eviction): admission, then its gate. */
   private arrive(job: Job, now: number): void {
     const pod = this.steps.admit(job, now);
     this.requests[job.index] = schedulingRequestOf(pod);
@@ -117,6 +126,7 @@ class ClusterRun {
     const remainingMs = this.remaining[jobIndex]!;
     this.running.set(jobIndex, { job, node, since: now, remainingMs });
     this.finishes.push(now + remainingMs, { jobIndex, token: this.tokens[jobIndex]! });
+    this.steps.migrator?.placed?.(job, this.nodes[node]!, now);
     this.options.onPlace?.(job, node, now);
     return true;
   }
@@ -135,7 +145,9 @@ class ClusterRun {
       const f = this.finishes.pop()!;
       if (f.token !== this.tokens[f.jobIndex]) continue; // the job was evicted since
       const run = this.running.get(f.jobIndex)!;
-      this.release(run, run.since + run.remainingMs);
+      const end = run.since + run.remainingMs;
+      this.release(run, end);
+      this.out.totalFinishDelayMs += end - run.job.arrivalMs - run.job.durationMs;
       this.running.delete(f.jobIndex);
       this.requests[f.jobIndex] = undefined;
       this.out.jobs += 1;
@@ -161,17 +173,23 @@ class ClusterRun {
     return evictions.length > 0;
   }
 
-  /** The pod is deleted and its controller creates a new one, which goes through admission again. */
+  /**
+   * The pod is deleted and its controller creates a new one, which goes through admission again
+   * (webhook and gate: a deferrable job's replacement may be gated like any new pod).
+   */
   private evict(e: Eviction, now: number): void {
     const run = this.running.get(e.jobIndex);
     if (!run) return;
+    const cpu = this.requests[e.jobIndex]!.cpuMillis;
     this.release(run, now);
     this.running.delete(e.jobIndex);
     this.tokens[e.jobIndex]! += 1;
     this.out.migrations += 1;
-    this.remaining[e.jobIndex] = Math.max(0, e.remainingMs ?? run.remainingMs - (now - run.since));
-    this.requests[e.jobIndex] = schedulingRequestOf(this.steps.admit(run.job, now));
-    this.schedule(e.jobIndex, now);
+    const left = Math.max(0, run.remainingMs - (now - run.since));
+    const next = Math.max(0, e.remainingMs ?? left);
+    this.out.lostCoreSeconds += (Math.max(0, next - left) / 1000) * (cpu / 1000);
+    this.remaining[e.jobIndex] = next;
+    this.arrive(run.job, now);
   }
 
   /** FIFO over the waiting pods; pods larger than the largest free slot are skipped cheaply. */

@@ -33,6 +33,8 @@ export interface MigratorStep {
   periodMs: number;
   /** Which running jobs to evict now; evicted pods are recreated (admitted again) at once. */
   run(view: { nodes: readonly SimNode[]; running: ReadonlyMap<number, RunningJob> }, now: number): Eviction[];
+  /** Told of every placement (first start or a replacement's), e.g. to complete eviction records. */
+  placed?(job: Job, node: SimNode, now: number): void;
 }
 
 export interface PolicySteps {

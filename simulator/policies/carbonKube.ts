@@ -5,7 +5,7 @@ import { mutatePod, type MutationResult } from '../../webhook/admission/mutate.j
 import type { AdmissionRequest } from '../../webhook/admission/review.js';
 import type { PlacementConfig, ZoneCapacity } from '../../webhook/placement/types.js';
 import { applyPatch } from '../../webhook/patch/jsonPatch.js';
-import type { PolicySteps } from '../engine/steps.js';
+import type { MigratorStep, PolicySteps } from '../engine/steps.js';
 import type { TableSource } from '../forecast/tableSource.js';
 import { gateReleaseTime } from './gateRelease.js';
 import { jobPod, SIM_NAMESPACE } from './jobPod.js';
@@ -14,13 +14,28 @@ export interface CarbonKubeContext {
   zones: readonly ZoneCapacity[];
   tables: TableSource;
   config: PlacementConfig;
+  /** The threshold in force now, when it moves (the tuner's); config.thresholdG otherwise. */
+  thresholdG?: () => number;
 }
 
-export function carbonKubePolicy(ctx: CarbonKubeContext): PolicySteps {
+/** The webhook and the gate controller, plus the migrator when one is given. */
+export function carbonKubePolicy(ctx: CarbonKubeContext, migrator?: MigratorStep, name = 'carbon-kube'): PolicySteps {
+  const configAt = configInForce(ctx);
   return {
-    name: 'carbon-kube',
-    admit: (job, now) => admitThroughWebhook(jobPod(job), ctx, now).pod,
+    name,
+    admit: (job, now) => admitThroughWebhook(jobPod(job), { ...ctx, config: configAt() }, now).pod,
     gate: (_job, pod, now) => gateReleaseTime(pod, now, ctx.config.gatesEnabled !== false),
+    ...(migrator ? { migrator } : {}),
+  };
+}
+
+/** The placement config with the threshold in force; one object per threshold value. */
+function configInForce(ctx: CarbonKubeContext): () => PlacementConfig {
+  let config = ctx.config;
+  return () => {
+    const g = ctx.thresholdG?.() ?? ctx.config.thresholdG;
+    if (g !== config.thresholdG) config = { ...ctx.config, thresholdG: g };
+    return config;
   };
 }
 

@@ -4,7 +4,7 @@
 import type { GridSeries } from '../carbon/gridSeries.js';
 import type { EnergyLedger } from '../energy/ledger.js';
 import type { Job } from '../inputs/workload.js';
-import type { RunOutcome } from '../engine/clusterRun.js';
+import { emptyOutcome, type RunOutcome } from '../engine/clusterRun.js';
 
 export interface OracleZone {
   series: GridSeries;
@@ -62,7 +62,7 @@ export function oracleChoice(job: Job, zones: readonly OracleZone[]): OracleChoi
 }
 
 export function runOracle(jobs: readonly Job[], zones: readonly OracleZone[], ledger: EnergyLedger, onProgress?: (done: number) => void): RunOutcome {
-  const out: RunOutcome = { jobs: 0, unfinished: 0, migrations: 0, deadlineMisses: 0, totalDelayMs: 0, maxDelayMs: 0, queuedJobs: 0 };
+  const out: RunOutcome = emptyOutcome();
   for (const job of jobs) {
     const choice = oracleChoice(job, zones);
     if (!choice) {
@@ -73,6 +73,7 @@ export function runOracle(jobs: readonly Job[], zones: readonly OracleZone[], le
     const delay = choice.start - job.arrivalMs;
     out.jobs += 1;
     out.totalDelayMs += delay;
+    out.totalFinishDelayMs += delay;
     out.maxDelayMs = Math.max(out.maxDelayMs, delay);
     if (out.jobs % 2000 === 0) onProgress?.(out.jobs);
   }

@@ -1,16 +1,11 @@
-// The policies the simulator knows, and which of them can run today.
+// The policies the simulator knows, and which one the savings are reported for.
 import { InputError } from '../inputs/inputError.js';
 
 export const POLICY_NAMES = ['baseline', 'carbon-kube', 'tuned', 'oracle'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
-/** Policies that exist but cannot run yet, with the reason shown to the user. */
-const UNAVAILABLE: Partial<Record<PolicyName, string>> = {
-  tuned: 'policy "tuned" needs the threshold tuner, which is not built yet; run baseline, carbon-kube or oracle',
-};
-
-/** What runs when --policy is not given: every available policy. */
-export const DEFAULT_POLICIES: PolicyName[] = POLICY_NAMES.filter((p) => !UNAVAILABLE[p]);
+/** What runs when --policy is not given: all of them (the contract's default). */
+export const DEFAULT_POLICIES: PolicyName[] = [...POLICY_NAMES];
 
 export function resolvePolicies(requested: readonly string[]): PolicyName[] {
   if (requested.length === 0) return [...DEFAULT_POLICIES];
@@ -19,8 +14,6 @@ export function resolvePolicies(requested: readonly string[]): PolicyName[] {
     if (!(POLICY_NAMES as readonly string[]).includes(name)) {
       throw new InputError(`--policy ${JSON.stringify(name)} is not a policy; use any of ${POLICY_NAMES.join(', ')}`);
     }
-    const reason = UNAVAILABLE[name as PolicyName];
-    if (reason) throw new InputError(reason);
   }
   // Run in a fixed order whatever order they were asked in, once each.
   return POLICY_NAMES.filter((p) => names.includes(p));

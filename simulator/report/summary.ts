@@ -1,6 +1,7 @@
 // The result as the contract's JSON: per-policy totals, savings and capture ratio, plus extras.
 import type { SimulationResult, PolicyRun } from '../simulate.js';
 import { comparedPolicy } from '../policies/registry.js';
+import { runReward } from '../tuning/runReward.js';
 
 export interface PolicySummary {
   kg_co2: number;
@@ -19,6 +20,22 @@ export interface PolicySummary {
   unfinished_jobs: number;
   cpu_hours_by_zone: Record<string, number>;
   run_seconds: number;
+  /** Mean of (finish - arrival - duration): waits plus work redone after evictions. */
+  mean_finish_delay_s: number;
+  /** Work thrown away by evictions that restart a job (core-hours; redone, so counted in kWh and CO2). */
+  lost_cpu_hours: number;
+  /** The threshold the run started with (carbon-kube, tuned). */
+  threshold_g?: number;
+  /** The tuner's reward over the run, from the eviction records' estimates (policies with a migrator). */
+  reward_g?: number;
+  /** The moves' estimated CO2 savings (the records' estimate, not the ledger's), kg. */
+  estimated_kg_saved_by_moves?: number;
+  /** The same reward with each move's saving as the simulator measured it. */
+  measured_reward_g?: number;
+  /** What the moves really saved (each against staying for the rest of its run), kg. */
+  measured_kg_saved_by_moves?: number;
+  /** tuned: the thresholds the tuner put in force, time-weighted mean and range. */
+  tuned_threshold_g?: { mean: number; min: number; max: number; steps: number };
 }
 
 export interface Summary {
@@ -83,7 +100,37 @@ function policySummary(run: PolicyRun, result: SimulationResult): PolicySummary 
     unfinished_jobs: o.unfinished,
     cpu_hours_by_zone: cpuHours,
     run_seconds: round(run.seconds, 3),
+    mean_finish_delay_s: round(o.jobs > 0 ? o.totalFinishDelayMs / 1000 / o.jobs : 0, 3),
+    lost_cpu_hours: round(o.lostCoreSeconds / 3600, 3),
+    ...(run.thresholdG !== undefined ? { threshold_g: run.thresholdG } : {}),
+    ...migrationFields(run),
+    ...(run.tuner && run.tuner.length > 0 ? { tuned_threshold_g: thresholdStats(run.tuner) } : {}),
   };
+}
+
+function migrationFields(run: PolicyRun): Pick<PolicySummary, 'reward_g' | 'estimated_kg_saved_by_moves' | 'measured_reward_g' | 'measured_kg_saved_by_moves'> {
+  if (!run.records) return {};
+  const r = runReward(run.records);
+  const m = runReward(run.records, undefined, { view: 'measured', ...(run.measuredSavedG ? { measured: run.measuredSavedG } : {}) });
+  return {
+    reward_g: round(r.rewardG, 1),
+    estimated_kg_saved_by_moves: round(r.co2SavedG / 1000, 3),
+    measured_reward_g: round(m.rewardG, 1),
+    measured_kg_saved_by_moves: round(m.co2SavedG / 1000, 3),
+  };
+}
+
+/** Each step's threshold holds until the next step. */
+function thresholdStats(log: NonNullable<PolicyRun['tuner']>): NonNullable<PolicySummary['tuned_threshold_g']> {
+  let weighted = 0;
+  let span = 0;
+  for (let i = 0; i + 1 < log.length; i++) {
+    const dt = log[i + 1]!.at - log[i]!.at;
+    weighted += log[i]!.thresholdG * dt;
+    span += dt;
+  }
+  const values = log.map((s) => s.thresholdG);
+  return { mean: round(span > 0 ? weighted / span : values[0]!, 2), min: round(Math.min(...values), 2), max: round(Math.max(...values), 2), steps: log.length };
 }
 
 /** Idle is the same in all three policies and cancels out of the ratio. */

@@ -190,6 +190,41 @@ describe('chooseEvictions', () => {
     });
   });
 
+  describe('whether a move pays', () => {
+    const job = { kind: 'Job', name: 'batch' };
+    const yes = { 'carbon-kube.io/migratable': 'true' };
+
+    it('weighs the work a restart throws away against what the rest of the run saves', () => {
+      // dirty 500 -> clean 100: 400 g/kWh saved per hour left, 100 g/kWh to redo each hour done.
+      const pays = pod('pays', { owner: job, annotations: yes, lostWorkMs: 60 * MIN, expectedRemainingMs: 20 * MIN });
+      const costs = pod('costs', { owner: { kind: 'Job', name: 'other' }, annotations: yes, lostWorkMs: 240 * MIN, expectedRemainingMs: 50 * MIN });
+      const plan = chooseEvictions(input([pays, costs]));
+      expect(plan.evictions.map((e) => e.pod.name)).to.deep.equal(['pays']);
+      expect(reasonOf(plan, 'costs')).to.equal('restart-costs-more');
+    });
+
+    it('judges the restart by the target it would really get, and moves anything that loses no work or whose remaining run is unknown', () => {
+      // The clean zone is full: the middle one (280) is the target, 220 g/kWh better.
+      const zones: ZoneRoom[] = [ZONES[0]!, ZONES[1]!, { zone: 'clean', intensity: 100, freeCpuMillis: 0, largestNodeFreeMillis: 0 }];
+      const lost = { owner: job, annotations: yes, lostWorkMs: 60 * MIN };
+      const plan = chooseEvictions(input([pod('short', { ...lost, expectedRemainingMs: 60 * MIN })], { zones }));
+      // 220 x 60 = 13200 < 280 x 60 = 16800: it would pay toward the clean zone, not toward the middle one.
+      expect(reasonOf(plan, 'short')).to.equal('restart-costs-more');
+      expect(chooseEvictions(input([pod('long', { ...lost, expectedRemainingMs: 90 * MIN })], { zones })).evictions).to.have.length(1);
+      expect(chooseEvictions(input([pod('unknown', lost)], { zones })).evictions).to.have.length(1);
+      expect(chooseEvictions(input([pod('resumes', { owner: job, annotations: yes, lostWorkMs: 0, expectedRemainingMs: MIN })], { zones })).evictions).to.have.length(1);
+    });
+
+    it('with onlyToCleanestZone, moves only toward the cleanest zone: when it is full, the replacement would not get there', () => {
+      const full: ZoneRoom[] = [ZONES[0]!, ZONES[1]!, { zone: 'clean', intensity: 100, freeCpuMillis: 500, largestNodeFreeMillis: 500 }];
+      const plan = chooseEvictions(input([pod('big', { cpuMillis: 2000 }), pod('small', { cpuMillis: 500 })], { zones: full, limits: { onlyToCleanestZone: true } }));
+      expect(plan.evictions.map((e) => [e.pod.name, e.toZone])).to.deep.equal([['small', 'clean']]);
+      expect(reasonOf(plan, 'big')).to.equal('cleanest-zone-full');
+      // Off (the default), the big pod falls back to the middle zone.
+      expect(chooseEvictions(input([pod('big', { cpuMillis: 2000 })], { zones: full })).evictions.map((e) => e.toZone)).to.deep.equal(['middle']);
+    });
+  });
+
   describe('order and limits', () => {
     const zones: ZoneRoom[] = [
       { zone: 'worst', intensity: 700, freeCpuMillis: 0, largestNodeFreeMillis: 0 },

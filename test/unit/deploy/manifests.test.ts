@@ -176,6 +176,7 @@ describe('deploy: scripts/gen-certs.ts', function () {
   });
 
   it('keeps the CA on a second run (the caBundle stays valid) and issues a new serving certificate', function () {
+    this.timeout(30_000); // four RSA key pairs on a busy machine
     const dir = mkdtempSync(join(tmpdir(), 'carbon-kube-gen-certs-'));
     try {
       const opts = { namespace: 'carbon-kube', service: 'carbon-kube', validityDays: 5 };

@@ -13,10 +13,10 @@ import { applyPatch, deepClone } from '../../../webhook/patch/jsonPatch.js';
 import { cluster, HOUR, job, T0, WEBHOOK_DEFAULTS } from './helpers.js';
 
 describe('simulator carbon-kube policy', () => {
-  // GB is clean now and stays so; DE-LU is dirty now and clean from 02:00.
+  // GB is the cleanest now and cleaner still from 02:00; DE-LU is dirty throughout.
   const actuals = new Map([
-    ['GB', new GridSeries('GB', [100, 100, 100, 100].map((intensity, i) => ({ t: T0 + i * HOUR, intensity })))],
-    ['DE-LU', new GridSeries('DE-LU', [400, 400, 20, 20].map((intensity, i) => ({ t: T0 + i * HOUR, intensity })))],
+    ['GB', new GridSeries('GB', [100, 100, 20, 20].map((intensity, i) => ({ t: T0 + i * HOUR, intensity })))],
+    ['DE-LU', new GridSeries('DE-LU', [400, 400, 400, 400].map((intensity, i) => ({ t: T0 + i * HOUR, intensity })))],
   ]);
   const nodes = buildNodes(cluster([['gb-a', 'GB', 2, 8000], ['de-a', 'DE-LU', 2, 8000]]));
   const ctx = { zones: webhookZones(nodes), tables: new TableSource(actuals, perfectForecaster(actuals), 48 * HOUR), config: WEBHOOK_DEFAULTS };
@@ -46,7 +46,7 @@ describe('simulator carbon-kube policy', () => {
     const policy = carbonKubePolicy(ctx);
     const pod = policy.admit(deferrable!, T0);
     expect(pod.spec?.schedulingGates?.map((g) => g.name)).to.deep.equal(['carbon-kube.io/green-window']);
-    // DE-LU at 20 g from 02:00 is the cleanest window within 6 h.
+    // GB, where the pod's affinity points, at 20 g from 02:00 is the cleanest window within 6 h.
     expect(policy.gate!(deferrable!, pod, T0)).to.equal(T0 + 2 * HOUR);
     expect(policy.gate!(plain!, policy.admit(plain!, T0), T0)).to.equal(T0);
   });

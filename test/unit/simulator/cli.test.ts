@@ -25,7 +25,7 @@ describe('simulator CLI', () => {
     const { code, stdout, stderr } = await cli([...BASE, '--json']);
     expect(code, stderr).to.equal(0);
     const out = JSON.parse(stdout) as { policies: Record<string, Record<string, unknown>>; savings_pct: unknown; capture_ratio: unknown };
-    expect(Object.keys(out.policies)).to.deep.equal(['baseline', 'carbon-kube', 'oracle']);
+    expect(Object.keys(out.policies)).to.deep.equal(['baseline', 'carbon-kube', 'tuned', 'oracle']);
     for (const p of Object.values(out.policies)) {
       for (const f of POLICY_FIELDS) expect(p[f], f).to.be.a('number');
       expect(p.jobs).to.equal(4);
@@ -50,7 +50,10 @@ describe('simulator CLI', () => {
     ['an unknown flag', [...BASE, '--bogus'], /Unknown option '--bogus'/],
     ['a bad threshold', [...BASE, '--threshold', 'high'], /--threshold "high" must be a number from 1 to 2000/],
     ['an unknown policy', [...BASE, '--policy', 'greedy'], /--policy "greedy" is not a policy/],
-    ['the tuned policy', [...BASE, '--policy', 'tuned'], /tuner, which is not built yet/],
+    ['a bad migration cost', [...BASE, '--migration-cost', 'free'], /--migration-cost "free" must be one of restart, resume/],
+    ['a bad migration period', [...BASE, '--migrate-every', '10s'], /--migrate-every "10s" must be a duration from 1m to 7d/],
+    ['a sweep without thresholds', [...BASE, '--sweep', ','], /--sweep needs a list of thresholds/],
+    ['a tuner model that is not one', [...BASE, '--tuner-model', fx('cluster.json')], /--tuner-model .*cluster\.json: not a tuner model/],
     ['missing inputs', ['--json'], /missing --carbon FILE, --workload FILE, --cluster FILE/],
     ['a forecast file without the grid', [...BASE, '--forecast', fx('forecast-other-grids.csv')], /forecast file .*forecast-other-grids\.csv has no rows for grid "GB" \(it has: CISO\)/],
     ['a forecast that is neither a mode nor a CSV', [...BASE, '--forecast', 'tomorrow'], /--forecast "tomorrow" must be perfect, persistence or a \.csv file/],
@@ -63,6 +66,25 @@ describe('simulator CLI', () => {
       expect(stdout).to.equal('');
     });
   }
+
+  it('runs the migrator by default and none with --no-migrate; --sweep prints one line per run', async () => {
+    // Two jobs start in GB at 01:00 (300 g, DE-LU 400 g); at 02:00 GB is at 200 g and DE-LU at
+    // 100 g: at 150 g, long-a (migratable by default) is moved, long-b (migratable=false) is not.
+    const MOVE = ['--carbon', fx('carbon.csv'), '--workload', fx('workload-migrate.csv'), '--cluster', fx('cluster.json')];
+    const moved = JSON.parse((await cli([...MOVE, '--json', '--policy', 'carbon-kube', '--threshold', '150'])).stdout) as { policies: Record<string, { migrations: number }> };
+    const still = JSON.parse((await cli([...MOVE, '--json', '--policy', 'carbon-kube', '--threshold', '150', '--no-migrate'])).stdout) as typeof moved;
+    const none = JSON.parse((await cli([...MOVE, '--json', '--policy', 'carbon-kube', '--threshold', '150', '--migratable', 'false'])).stdout) as typeof moved;
+    expect(moved.policies['carbon-kube']!.migrations).to.equal(1);
+    expect(still.policies['carbon-kube']!.migrations).to.equal(0);
+    expect(none.policies['carbon-kube']!.migrations).to.equal(0);
+    const sweep = await cli([...MOVE, '--sweep', '150,300', '--json']);
+    expect(sweep.code, sweep.stderr).to.equal(0);
+    const rows = (JSON.parse(sweep.stdout) as { rows: { policy: string; threshold_g: number; migrations: number; reward_g: number }[] }).rows;
+    expect(rows.map((r) => [r.policy, r.threshold_g])).to.deep.equal([['no-migration', 300], ['carbon-kube', 150], ['carbon-kube', 300], ['tuned', 300]]);
+    expect(rows[1]!.migrations).to.equal(moved.policies['carbon-kube']!.migrations);
+    const table = await cli([...MOVE, '--sweep', '150', '--policy', 'carbon-kube']);
+    expect(table.stdout.split('\n').filter((l) => /^(no-migration|carbon-kube|tuned)\s/.test(l)).map((l) => l.split(/\s+/)[0])).to.deep.equal(['no-migration', 'carbon-kube']);
+  });
 
   it('reads a day-ahead forecast file', async () => {
     const { code, stdout, stderr } = await cli([...BASE, '--forecast', fx('forecast.csv'), '--json']);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { GridSeries } from '../../../simulator/carbon/gridSeries.js';
 import { cleanestStart, oracleChoice } from '../../../simulator/policies/oracle.js';
 import { summarize } from '../../../simulator/report/summary.js';
-import { simulate } from '../../../simulator/simulate.js';
+import { DEFAULT_MIGRATION, simulate } from '../../../simulator/simulate.js';
 import { cluster, HOUR, hourlyTrace, job, settings, T0 } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -59,7 +59,9 @@ describe('simulator oracle', () => {
     expect(choice?.zoneIndex).to.equal(1);
   });
 
-  it('never exceeds the baseline or carbon-kube when nothing has to wait for capacity', () => {
+  // Without migration: a running job moved to a cleaner grid mid-run is a schedule the oracle
+  // (one placement per job) does not consider, and can beat it.
+  it('never exceeds the baseline or carbon-kube (without migration) when nothing has to wait for capacity', () => {
     const jobRows = fc.array(
       fc.record({ a: fc.nat(10 * 3600), d: fc.integer({ min: 60, max: 6 * 3600 }), cpu: fc.constantFrom(500, 1000, 2000), delay: fc.constantFrom(0, 0, 1800, 4 * 3600) }),
       { minLength: 1, maxLength: 12 },
@@ -74,7 +76,7 @@ describe('simulator oracle', () => {
               cluster: cluster([['gb', 'GB', 12, 4000], ['de', 'DE-LU', 12, 4000]]),
               workload: rows.map((r, i) => job(`j${i}`, r.a, r.d, r.cpu, r.delay)),
             },
-            settings(),
+            settings({ migration: { ...DEFAULT_MIGRATION, enabled: false } }),
           ),
         );
         const oracle = s.policies.oracle!.kg_co2_jobs;
