@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { sleep, waitFor } from '../harness/wait.js';
-import { WebhookCluster } from '../webhook/webhookCluster.js';
+import { useWebhookCluster } from '../webhook/webhookCluster.js';
 import { establishedTo } from './connections.js';
 import { expectAllKeptAndBound, latencySummary, PodLoad } from './podLoad.js';
 import { pod } from '../webhook/podHelpers.js';
@@ -36,26 +36,12 @@ function replaceFiles(dir: string, certPem: string, keyPem: string): void {
 }
 
 describe('chaos: the serving certificate is rotated under pod-creation load', function () {
-  let c: WebhookCluster | undefined;
 
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start({ timeoutSeconds: 2 });
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
+  const getCluster = useWebhookCluster(NS, { timeoutSeconds: 2 });
 
   it('serves the new certificate without a restart, and every pod created meanwhile is steered', async function () {
     this.timeout(180_000);
-    const cluster = c!;
+    const cluster = getCluster();
     const wh = cluster.webhook;
     const oldSerial = await servedSerial(wh.port, wh.caPem);
     const load = PodLoad.start(cluster.core, NS, { workers: 3, pauseMs: 150 });

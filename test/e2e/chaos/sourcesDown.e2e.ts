@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { sleep, waitFor } from '../harness/wait.js';
 import { pod, waitBound } from '../webhook/podHelpers.js';
-import { CLEAN_FIRST, WebhookCluster } from '../webhook/webhookCluster.js';
+import { CLEAN_FIRST, useWebhookCluster } from '../webhook/webhookCluster.js';
 import { DECISION } from '../webhook/webhookConfigs.js';
 import { metricValue, scrapeMetrics } from '../webhook/webhookProcess.js';
 
@@ -16,27 +16,13 @@ const STALE = 'carbon_kube_table_stale';
 const AGE = 'carbon_kube_table_age_seconds';
 
 describe('chaos: all carbon sources down', function () {
-  let c: WebhookCluster | undefined;
-  const metrics = async (): Promise<string> => scrapeMetrics(c!.webhook);
+  const metrics = async (): Promise<string> => scrapeMetrics(getCluster().webhook);
 
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start({ webhookEnv: { POLL_SCHEDULE: '*/2 * * * * *' } });
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
+  const getCluster = useWebhookCluster(NS, { webhookEnv: { POLL_SCHEDULE: '*/2 * * * * *' } });
 
   it('serves the last good table marked stale, reports it, and keeps steering', async function () {
     this.timeout(120_000);
-    const cluster = c!;
+    const cluster = getCluster();
     await waitFor(
       'a fresh table from the Electricity Maps fake',
       async () => {

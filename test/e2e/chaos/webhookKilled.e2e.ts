@@ -3,7 +3,7 @@
 // no pod may be lost, every pod must still be scheduled, and a new process steers again.
 import { expect } from 'chai';
 import { sleep } from '../harness/wait.js';
-import { WebhookCluster } from '../webhook/webhookCluster.js';
+import { useWebhookCluster } from '../webhook/webhookCluster.js';
 import { expectAllKeptAndBound, latencySummary, PodLoad } from './podLoad.js';
 
 const NS = 'chaos-kill';
@@ -11,26 +11,12 @@ const TIMEOUT_S = 2;
 const MARGIN_MS = 3000;
 
 describe('chaos: the webhook is killed under pod-creation load', function () {
-  let c: WebhookCluster | undefined;
 
-  before(async function () {
-    this.timeout(180_000);
-    c = await WebhookCluster.start({ timeoutSeconds: TIMEOUT_S });
-    await c.createNamespace(NS, true);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && c) console.log(`webhook log:\n${c.webhook.logTail()}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await c?.stop();
-  });
+  const getCluster = useWebhookCluster(NS, { timeoutSeconds: TIMEOUT_S });
 
   it('loses, fails and blocks no pod; steers again once a new process is up', async function () {
     this.timeout(240_000);
-    const cluster = c!;
+    const cluster = getCluster();
     const load = PodLoad.start(cluster.core, NS, { workers: 3, pauseMs: 150 });
     await sleep(4000);
     const killedAt = load.elapsed();
