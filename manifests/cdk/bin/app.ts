@@ -24,7 +24,7 @@ const chartRepository = ctx('chartRepository');
 const chartVersion = ctx('chartVersion');
 const adminRoleArn = ctx('adminRoleArn');
 new CarbonKubeLabStack(app, 'CarbonKubeLab', {
-  // Placeholders unless given: synthesis never asks AWS for them.
+  // Example account and region unless given in context: synthesis never asks AWS for them.
   env: { account: ctx('account', '111111111111'), region: ctx('region', 'eu-central-1') },
   description: 'carbon-kube lab: EKS with node groups on two grids and the carbon-kube Helm release',
   // Frankfurt's own grid is DE; the labels pretend zone a is on France's (low-carbon) grid and

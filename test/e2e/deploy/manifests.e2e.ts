@@ -38,6 +38,22 @@ const NS = 'carbon-kube';
 const ALL_ON_NS = 'carbon-ops';
 const FOREIGN_GROUPS = ['cert-manager.io', 'monitoring.coreos.com'];
 
+/** What every rendering (overlays, chart) must keep of the base: one definition for all of them. */
+function itKeepsTheBase(objects: () => K8sObject[]): void {
+  it('keeps the hardening, least privilege and safe webhooks of the base', function () {
+    expectHardenedDeployment(objects());
+    expectLeastPrivilege(objects());
+    expectSafeWebhooks(objects());
+    expectNetworkPolicy(objects());
+  });
+}
+
+function itRendersAcceptedSettings(objects: () => K8sObject[]): void {
+  it('renders settings the process accepts at start', function () {
+    expectAcceptedByProcess(objects());
+  });
+}
+
 describe('deployment manifests against a real kube-apiserver (server-side dry run)', function () {
   let cp: ControlPlane | undefined;
 
@@ -118,16 +134,9 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       expectAllAccepted(objects);
     });
 
-    it('renders settings the process accepts at start', function () {
-      expectAcceptedByProcess(objects);
-    });
+    itRendersAcceptedSettings(() => objects);
 
-    it('keeps the hardening, least privilege and safe webhooks of the base', function () {
-      expectHardenedDeployment(objects);
-      expectLeastPrivilege(objects);
-      expectSafeWebhooks(objects);
-      expectNetworkPolicy(objects);
-    });
+    itKeepsTheBase(() => objects);
 
     it('gives both webhooks the CA that signed the serving Secret', function () {
       const secret = find(objects, 'Secret', 'carbon-kube-tls');
@@ -182,12 +191,7 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       expect(refusal(matched)).to.match(/no matches for kind "(Certificate|Issuer)" in version "cert-manager.io\/v1"/);
     });
 
-    it('keeps the hardening, least privilege and safe webhooks of the base', function () {
-      expectHardenedDeployment(objects);
-      expectLeastPrivilege(objects);
-      expectSafeWebhooks(objects);
-      expectNetworkPolicy(objects);
-    });
+    itKeepsTheBase(() => objects);
 
     it('wires cert-manager to the Deployment and both webhooks', function () {
       expectCertManagerWiring(objects, NS, 'carbon-kube');
@@ -232,16 +236,9 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       expectAllAccepted(objects);
     });
 
-    it('renders settings the process accepts at start', function () {
-      expectAcceptedByProcess(objects);
-    });
+    itRendersAcceptedSettings(() => objects);
 
-    it('keeps the hardening, least privilege and safe webhooks of the base', function () {
-      expectHardenedDeployment(objects);
-      expectLeastPrivilege(objects);
-      expectSafeWebhooks(objects);
-      expectNetworkPolicy(objects);
-    });
+    itKeepsTheBase(() => objects);
 
     it('signs the serving certificate with the CA it puts in both webhooks', function () {
       const secret = find(objects, 'Secret', 'carbon-kube-tls');
@@ -275,16 +272,9 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       expectAllAccepted(rest);
     });
 
-    it('renders settings the process accepts at start', function () {
-      expectAcceptedByProcess(objects);
-    });
+    itRendersAcceptedSettings(() => objects);
 
-    it('keeps the hardening, least privilege and safe webhooks of the base', function () {
-      expectHardenedDeployment(objects);
-      expectLeastPrivilege(objects);
-      expectSafeWebhooks(objects);
-      expectNetworkPolicy(objects);
-    });
+    itKeepsTheBase(() => objects);
 
     it('passes every setting to the process', function () {
       const values = parse(readFileSync(valuesFile, 'utf8'));
