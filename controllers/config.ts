@@ -61,9 +61,7 @@ export function loadControllersConfig(env: Env = process.env): ControllersConfig
         pdbBackoffMs: read.duration('MIGRATOR_PDB_BACKOFF', DEFAULT_LIMITS.pdbBackoffMs),
         allowStale: read.bool('MIGRATOR_ALLOW_STALE', DEFAULT_LIMITS.allowStale),
         dryRun: read.bool('MIGRATOR_DRY_RUN', false),
-        // The replacement is steered to the cleanest zone only; a move toward a zone the webhook
-        // does not rank first mostly lands back in a dirty zone (simulator: 25 % on target).
-        onlyToCleanestZone: read.bool('MIGRATOR_ONLY_TO_CLEANEST', true),
+        onlyToCleanestZone: read.bool('MIGRATOR_ONLY_TO_CLEANEST', DEFAULT_LIMITS.onlyToCleanestZone ?? true),
       },
       savings: {
         wattsPerCore: read.number('MIGRATOR_WATTS_PER_CORE', DEFAULT_SAVINGS_MODEL.wattsPerCore, 0, 1000),

@@ -35,7 +35,9 @@ if [ "${ONLY:-}" != migration ]; then
   done
 fi
 
-# The migrator's variants (issue 6) on the 4-grid clusters, carbon-kube only (with baseline and
+# The migrator's variants (issue 6) on the 4-grid clusters: off; the first live settings (any
+# zone with room, restarts not weighed); cleanest zone only; the live defaults (cleanest zone,
+# restarts weighed against the history's estimate); remaining run known; checkpointed jobs, carbon-kube only (with baseline and
 # oracle for the ratios), without and with 6 h delays.
 for w in $([ "${ONLY:-}" = headline ] || echo azure pai); do
   wl=$([ "$w" = azure ] && echo azure-100k || echo pai-1k)
@@ -44,11 +46,11 @@ for w in $([ "${ONLY:-}" = headline ] || echo azure pai); do
     [ "$d" = 6h ] && delay=(--max-delay 6h)
     base=("$w-mig-$d" "$wl" "multi-grid-$w" "$HISTORY" ${delay[@]+"${delay[@]}"} --policy baseline,carbon-kube,oracle)
     run "${base[0]}-off" "${base[@]:1}" --no-migrate
+    run "${base[0]}-any-unknown" "${base[@]:1}" --migrate-target any-with-room --remaining-runtime unknown
+    run "${base[0]}-cleanest-unknown" "${base[@]:1}" --remaining-runtime unknown
     run "${base[0]}-live" "${base[@]:1}"
-    run "${base[0]}-cleanest" "${base[@]:1}" --migrate-target cleanest
-    run "${base[0]}-proposed" "${base[@]:1}" --migrate-target cleanest --remaining-runtime estimated
-    run "${base[0]}-known" "${base[@]:1}" --migrate-target cleanest --remaining-runtime known
-    run "${base[0]}-resume" "${base[@]:1}" --migrate-target cleanest --migration-cost resume
+    run "${base[0]}-known" "${base[@]:1}" --remaining-runtime known
+    run "${base[0]}-resume" "${base[@]:1}" --migration-cost resume
   done
 done
 

@@ -67,12 +67,13 @@ migrator (carbon-kube and tuned; the live migrator's core and default limits)
   --migratable B       true | false: carbon-kube.io/migratable of jobs whose workload row leaves
                        the column empty (default true; the migrator moves Job pods only if true)
   --remaining-runtime R  what the migrator is told of a job's remaining run time, to weigh a
-                       restart's lost work: unknown (not weighed; the live migrator today, default)
-                       | estimated (the history's estimate: what is left of the owner's typical
-                       pod lifetime, else 6h) | known (the truth, as if the job declared it)
-  --migrate-target T   any-with-room (the cleanest zone with room; the core's default today)
-                       | cleanest (only toward the cleanest zone, the one the webhook prefers:
-                       when it is full the replacement would land wherever there is room)
+                       restart's lost work: estimated (the history's estimate, as the live
+                       migrator: what is left of the owner's typical pod lifetime, else 6h;
+                       default) | known (the truth, as if the job declared it) | unknown (not
+                       weighed: every move allowed)
+  --migrate-target T   cleanest (only toward the cleanest zone, the one the webhook prefers:
+                       when it is full the replacement would land wherever there is room; the
+                       live default) | any-with-room (the cleanest zone with room)
 
 tuned policy (the threshold tuner, one step per simulated hour, within its guard rails)
   --tuner-model FILE   start from this saved model (the tuner's model.json, e.g. from
@@ -130,7 +131,7 @@ function migrationSettings(values: Flags): MigrationSettings {
     remaining: oneOf<RemainingRuntime>('--remaining-runtime', values['remaining-runtime'], DEFAULT_MIGRATION.remaining, ['unknown', 'estimated', 'known']),
     defaultMigratable: migratable === 'true',
     ...(values['migrate-target'] !== undefined
-      ? { limits: { onlyToCleanestZone: oneOf('--migrate-target', values['migrate-target'], 'any-with-room', ['any-with-room', 'cleanest']) === 'cleanest' } }
+      ? { limits: { onlyToCleanestZone: oneOf('--migrate-target', values['migrate-target'], 'cleanest', ['any-with-room', 'cleanest']) === 'cleanest' } }
       : {}),
   };
 }

@@ -57,7 +57,7 @@ export interface MigrationSettings {
   /** Time between passes (MIGRATOR_SCHEDULE: every 10 minutes). */
   periodMs: number;
   cost: MigrationCost;
-  /** What the migrator is told of a job's remaining run time ('unknown': the live migrator today). */
+  /** What the migrator is told of a job's remaining run time ('estimated': as the live migrator). */
   remaining: RemainingRuntime;
   /** carbon-kube.io/migratable of jobs whose row leaves the column empty. */
   defaultMigratable: boolean;
@@ -65,7 +65,7 @@ export interface MigrationSettings {
   limits?: Partial<MigrationLimits>;
 }
 
-export const DEFAULT_MIGRATION: MigrationSettings = { enabled: true, periodMs: 10 * 60_000, cost: 'restart', remaining: 'unknown', defaultMigratable: true };
+export const DEFAULT_MIGRATION: MigrationSettings = { enabled: true, periodMs: 10 * 60_000, cost: 'restart', remaining: 'estimated', defaultMigratable: true };
 
 export interface TunedSettings {
   /** Model to start from (e.g. trained on earlier years); untrained when absent. */

@@ -19,6 +19,19 @@ export const FEATURE_NAMES = [
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
+/**
+ * Features the policy does not react to: they count the migrator's own output (moves and their
+ * savings per hour), which the threshold itself drives. Let the policy react to them and it
+ * learns from its own echo: trained on 2021-22, it put a weight of 8.2 on the eviction rate ("many
+ * moves lately: raise the threshold"), so the threshold chased its own moves up and down and the
+ * policy ended 22 % below the best fixed threshold the rails allow. They stay in the value model,
+ * where they explain the reward without steering the threshold.
+ */
+export const OWN_OUTPUT_FEATURES: ReadonlySet<FeatureName> = new Set(['evictionRate', 'co2Saved']);
+
+/** Per feature (FEATURE_NAMES order): may the policy use it? */
+export const POLICY_FEATURE_MASK: readonly boolean[] = FEATURE_NAMES.map((n) => !OWN_OUTPUT_FEATURES.has(n));
+
 /** One unit of each unbounded quantity: a count of one scale maps to 0.5, a signed value to tanh(1) = 0.76. */
 export interface FeatureScales {
   /** Forecast change over the horizon, as a fraction of the base threshold. */

@@ -7,11 +7,12 @@
 // u* = (b·z) / 2c, linear in the features: the policy weights are b / 2c.
 //
 // V carries no action, so it does not change the policy; it is there to soak up how the reward
-// depends on the state alone. With a linear V, a policy that makes u follow the spread lets the
+// depends on the state alone. Features that count the migrator's own output have no action term
+// (features.ts OWN_OUTPUT_FEATURES): the policy must not chase its own echo. With a linear V, a policy that makes u follow the spread lets the
 // spread's curvature hide in the u·spread term and confirm itself (a wrong policy we saw stick in
 // testing); with the quadratic V the action terms are left to explain only what the action does.
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
-import { FEATURE_COUNT } from './features.js';
+import { FEATURE_COUNT, POLICY_FEATURE_MASK } from './features.js';
 
 /** One step of experience: the state seen, the threshold action in force after it, the reward that followed. */
 export interface Transition {
@@ -29,6 +30,12 @@ export interface QModel {
   rewardScale: number;
   /** Transitions behind the last fit. */
   samples: number;
+  /**
+   * The interaction prior this model was trained with (LearnerOptions.interactionRidge), kept so
+   * that later refits (live, on the leader) regularise the way the training chose. Absent: the
+   * options' value.
+   */
+  interactionRidge?: number;
 }
 
 export interface LearnerOptions {
@@ -40,14 +47,26 @@ export interface LearnerOptions {
   ridge: number;
   /**
    * Least curvature c believed, in reward-spread units. A flat or convex fit means "best at an
-   * edge": the floor keeps the weights finite and the rails hold the threshold at that edge.
+   * edge": the floor keeps the weights finite and the rails hold the threshold at that edge. Kept
+   * small: the target is b·z / 2c, so a floor above the fitted curvature shrinks every target
+   * toward the base and keeps the threshold off an edge the data say is best (0.05 held the
+   * 2023 evaluation at a mean of 283 g where the fit pointed at the 240 g edge).
    */
   curvatureFloor: number;
   /** Actions beyond this many deviations (a wide sweep) are clipped so they cannot dominate. */
   maxAction: number;
+  /**
+   * Extra pull, in transitions, on the action's interactions with the features (how the best
+   * threshold depends on the state) toward the previous model: how much evidence the policy needs
+   * before it makes the threshold follow the state rather than hold one best offset. 0 trusts the
+   * fit. On hourly cluster data the state-dependent part is fitted from weak, autocorrelated
+   * signals, so the simulator's training picks this by validation on a held-out year
+   * (simulator/tuning/tunerEval.ts) and the model carries the choice.
+   */
+  interactionRidge: number;
 }
 
-export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = { ridge: 1, curvatureFloor: 0.05, maxAction: 3 };
+export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = { ridge: 1, curvatureFloor: 0.005, maxAction: 3, interactionRidge: 0 };
 
 const Z = FEATURE_COUNT + 1;
 const PAIRS = (FEATURE_COUNT * (FEATURE_COUNT + 1)) / 2;
@@ -58,8 +77,11 @@ const PARAMS = C + 1;
 /** Where things are in theta: V over [z, products of features], b from `b` (Z values), c at `c`. */
 export const THETA = { b: B0, c: C, length: PARAMS } as const;
 
-export function emptyModel(): QModel {
-  return { theta: new Array<number>(PARAMS).fill(0), rewardScale: 1, samples: 0 };
+/** A model that has seen nothing; `interactionRidge` sets the prior its refits will use. */
+export function emptyModel(interactionRidge?: number): QModel {
+  const model: QModel = { theta: new Array<number>(PARAMS).fill(0), rewardScale: 1, samples: 0 };
+  if (interactionRidge !== undefined && interactionRidge > 0) model.interactionRidge = interactionRidge;
+  return model;
 }
 
 /** Ridge regression of reward on [z, feature products, u z, −u²], anchored at `prior`. Returns `prior` if the data are unusable. */
@@ -69,16 +91,21 @@ export function fitQModel(transitions: readonly Transition[], prior: QModel, opt
   const scale = rewardSpread(rows) || prior.rewardScale || 1;
   // Q is linear in the reward, so the prior carries over to the new units exactly.
   const anchor = validTheta(prior.theta) ? prior.theta.map((v) => (v * prior.rewardScale) / scale) : emptyModel().theta;
-  const { A, rhs } = normalEquations(rows, scale, anchor, options);
+  const interactionRidge = validRidge(prior.interactionRidge) ?? options.interactionRidge;
+  const { A, rhs } = normalEquations(rows, scale, anchor, { ...options, interactionRidge });
   const theta = solveSpd(A, rhs);
-  return validTheta(theta) ? { theta, rewardScale: scale, samples: rows.length } : prior;
+  if (!validTheta(theta)) return prior;
+  const model: QModel = { theta, rewardScale: scale, samples: rows.length };
+  if (interactionRidge > 0) model.interactionRidge = interactionRidge;
+  return model;
 }
 
 /** The greedy linear policy of a model: weights over [1, features] giving the target action. */
 export function policyWeights(model: QModel, options: LearnerOptions = DEFAULT_LEARNER_OPTIONS): number[] {
   if (!validTheta(model.theta)) return new Array<number>(Z).fill(0);
   const c = Math.max(model.theta[C]!, options.curvatureFloor);
-  return model.theta.slice(B0, B0 + Z).map((b) => b / (2 * c));
+  // A model saved before a feature left the policy may still carry its weight: ignore it.
+  return model.theta.slice(B0, B0 + Z).map((b, i) => (i === 0 || POLICY_FEATURE_MASK[i - 1] ? b / (2 * c) : 0));
 }
 
 /** The model's predicted reward (gCO2eq) for taking action u in a state. */
@@ -103,7 +130,7 @@ function designRow(features: readonly number[], u: number, into = new Float64Arr
     const f = features[i];
     const v = typeof f === 'number' && Number.isFinite(f) ? clamp(f, 1) : 0;
     into[i + 1] = v;
-    into[B0 + i + 1] = u * v;
+    into[B0 + i + 1] = POLICY_FEATURE_MASK[i] ? u * v : 0;
   }
   into[C] = -u * u;
   let k = Z;
@@ -119,8 +146,10 @@ function normalEquations(rows: readonly Transition[], scale: number, anchor: rea
   const ata = new Float64Array(PARAMS * PARAMS);
   const aty = new Float64Array(PARAMS);
   for (let i = 0; i < PARAMS; i++) {
-    ata[i * PARAMS + i] = options.ridge;
-    aty[i] = options.ridge * anchor[i]!;
+    // b's constant (at B0) stays free: the one best offset needs no extra evidence.
+    const ridge = i > B0 && i < C ? options.ridge + Math.max(0, options.interactionRidge) : options.ridge;
+    ata[i * PARAMS + i] = ridge;
+    aty[i] = ridge * anchor[i]!;
   }
   const x = new Float64Array(PARAMS);
   for (const t of rows) {
@@ -151,6 +180,10 @@ function rewardSpread(rows: readonly Transition[]): number {
   let v = 0;
   for (const t of rows) v += (t.reward - mean) ** 2 / rows.length;
   return Math.sqrt(v);
+}
+
+function validRidge(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined;
 }
 
 function validTheta(theta: readonly number[] | undefined): theta is number[] {

@@ -96,6 +96,7 @@ function checkModel(m: Obj): void {
   theta.forEach((v, i) => finite(v, `state.model.theta[${i}]`));
   if (finite(m.rewardScale, 'state.model.rewardScale') <= 0) fail('state.model.rewardScale is not positive');
   finite(m.samples, 'state.model.samples');
+  if (m.interactionRidge !== undefined && finite(m.interactionRidge, 'state.model.interactionRidge') < 0) fail('state.model.interactionRidge is negative');
 }
 
 function checkTransition(t: Obj, at: string): void {

@@ -1,12 +1,11 @@
 // Cost of one migrator pass over a large cluster, without the API reads: the pure eviction choice
 // over 150k running pods in 100 zones, and the synchronous work the live pass does before it
-// (pods to candidates, CPU requested per node, free room per zone), all on the leader's event loop.
+// (pods to candidates with their run estimates, CPU requested per node, free room per zone), all on the leader's event loop.
 import type { V1Node } from '@kubernetes/client-node';
-import { chooseEvictions, type MigrationCandidate, type MigrationInput, type MigrationPlan } from '../../controllers/migrator/chooseEvictions.js';
-import { requestedByNode } from '../../controllers/migrator/migrator.js';
-import { candidateFromPod } from '../../controllers/migrator/podCandidate.js';
+import { chooseEvictions, type MigrationInput, type MigrationPlan } from '../../controllers/migrator/chooseEvictions.js';
+import { candidates, requestedByNode } from '../../controllers/migrator/migrator.js';
+import { runEstimator } from '../../controllers/migrator/runEstimates.js';
 import { nodeRoomView, zoneRooms } from '../../controllers/migrator/zoneRooms.js';
-import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
 import type { IntensityTable, ZoneCapacity } from '../../webhook/placement/types.js';
 import type { MigrationCluster } from '../fixtures/migrationCluster.js';
 import { timeRuns, type RunTiming } from './timing.js';
@@ -23,30 +22,6 @@ export interface MigrationScan {
   skippedByReason: Record<string, number>;
 }
 
-/** Node name -> zone, for the nodes of known zones. */
-function zonesOfNodes(nodes: readonly V1Node[], zones: readonly ZoneCapacity[]): Map<string, string> {
-  const known = new Set(zones.map((z) => z.zone));
-  const out = new Map<string, string>();
-  for (const n of nodes) {
-    const zone = n.metadata?.labels?.[ZONE_LABEL];
-    if (zone && known.has(zone)) out.set(n.metadata?.name ?? '', zone);
-  }
-  return out;
-}
-
-/** The migrator's candidate filter: pods of opted-in namespaces on nodes of known zones. */
-function candidatesOf(cluster: MigrationCluster, nodes: readonly V1Node[], zones: readonly ZoneCapacity[]): MigrationCandidate[] {
-  const zoneOfNode = zonesOfNodes(nodes, zones);
-  const out: MigrationCandidate[] = [];
-  for (const pod of cluster.pods) {
-    const defaults = cluster.optedIn.get(pod.metadata?.namespace ?? '');
-    if (!defaults) continue;
-    const c = candidateFromPod(pod, (n) => zoneOfNode.get(n), defaults);
-    if (c) out.push(c);
-  }
-  return out;
-}
-
 export function measureMigrationScan(
   cluster: MigrationCluster,
   nodes: readonly V1Node[],
@@ -57,7 +32,7 @@ export function measureMigrationScan(
 ): MigrationScan {
   const prepareInput = (): MigrationInput => ({
     now,
-    candidates: candidatesOf(cluster, nodes, zones),
+    candidates: candidates({ optedIn: cluster.optedIn, nodes, pods: cluster.pods }, zones, runEstimator(now, [])),
     owners: cluster.owners,
     zones: zoneRooms(nodes.map(nodeRoomView), requestedByNode(cluster.pods), zones, table),
     thresholdG,

@@ -1,6 +1,6 @@
 // One entry of the eviction history, and how its CO2 saving is estimated (pure).
 import { MIN_CORES } from '../../webhook/placement/scoring.js';
-import type { PodOwner } from '../migrator/types.js';
+import { ownerKey, type PodOwner } from '../migrator/types.js';
 
 /**
  * evicted: the Eviction API accepted it. blocked-by-pdb: a PodDisruptionBudget refused it (HTTP
@@ -34,11 +34,16 @@ export interface EvictionRecord {
   intensityDeltaG?: number;
   /** The improvement for the zone the replacement really landed in (negative: it got dirtier). */
   realizedDeltaG?: number;
-  /** estimatedSavedG recomputed with realizedDeltaG. */
+  /** estimatedSavedG recomputed for the zone the replacement landed in. */
   realizedSavedG?: number;
   /** How long the pod was expected to keep running after the move (seconds). */
   expectedRemainingS?: number;
-  /** Estimated gCO2eq saved over expectedRemainingS (see estimateSavedGrams). */
+  /**
+   * Run time the restart threw away, seconds: the pod's age for a Job pod (its work is redone in
+   * the new zone). Absent when a restart loses nothing (a replica of a service).
+   */
+  lostWorkS?: number;
+  /** Estimated gCO2eq saved over expectedRemainingS, net of redoing lostWorkS (see moveSavedGrams). */
   estimatedSavedG?: number;
   /** ISO 8601 UTC: when the evicted pod had started. */
   podStartedAt?: string;
@@ -88,16 +93,41 @@ export function expectedRemainingMs(ageMs: number, typicalLifetimeMs: number | u
 }
 
 /**
- * gCO2eq saved by running `cpuMillis` in a grid `deltaG` gCO2eq/kWh cleaner for `remainingMs`:
- * delta (g/kWh) x watts per core x cores / 1000 (kW) x hours. Pods without a request count as
- * 0.1 core, as in placement. A negative delta (the pod landed somewhere dirtier) gives a negative
- * saving. It leaves out the restart's own cost and any change in the grids
- * over the period: an estimate for ranking and reporting, not an audit.
+ * gCO2eq of running `cpuMillis` for `durationMs` at `intensityG` gCO2eq/kWh:
+ * intensity (g/kWh) x watts per core x cores / 1000 (kW) x hours. Pods without a request count as
+ * 0.1 core, as in placement.
  */
-export function estimateSavedGrams(deltaG: number, cpuMillis: number, remainingMs: number, wattsPerCore: number): number {
+export function runGrams(intensityG: number, cpuMillis: number, durationMs: number, wattsPerCore: number): number {
   const cores = Math.max(cpuMillis / 1000, MIN_CORES);
   const kw = (wattsPerCore * cores) / 1000;
-  return deltaG * kw * (Math.max(0, remainingMs) / 3_600_000);
+  return intensityG * kw * (Math.max(0, durationMs) / 3_600_000);
+}
+
+/** What one move is expected to save. */
+export interface MoveEstimate {
+  /** Source minus target intensity, gCO2eq/kWh (negative: the target is dirtier). */
+  deltaG: number;
+  /** The target's intensity: the lost work is redone there. */
+  toIntensityG: number;
+  cpuMillis: number;
+  /** How long the pod would have kept running where it was. */
+  remainingMs: number;
+  /** Run time the restart throws away (0 when it loses nothing). */
+  lostWorkMs: number;
+  wattsPerCore: number;
+}
+
+/**
+ * gCO2eq saved by a move: staying costs the source's intensity over the remaining run; moving
+ * costs the target's over the remaining run plus the lost work redone, so the saving is
+ * delta x remaining - target x lost work. A move that lands somewhere dirtier, or that throws away
+ * more than it gains, saves a negative amount. Changes in the grids over the period are left out:
+ * an estimate for ranking, reporting and the tuner's reward, not an audit.
+ */
+export function moveSavedGrams(m: MoveEstimate): number {
+  const gained = runGrams(m.deltaG, m.cpuMillis, m.remainingMs, m.wattsPerCore);
+  const redone = runGrams(m.toIntensityG, m.cpuMillis, m.lostWorkMs, m.wattsPerCore);
+  return gained - redone;
 }
 
 /**
@@ -105,15 +135,29 @@ export function estimateSavedGrams(deltaG: number, cpuMillis: number, remainingM
  * pods had run. A lower bound (they were cut short), so the estimate errs on the low side.
  */
 export function typicalLifetimeMs(records: readonly EvictionRecord[], namespace: string, owner: PodOwner): number | undefined {
-  const lives = records
-    .filter((r) => r.namespace === namespace && r.owner?.kind === owner.kind && r.owner.name === owner.name && r.podStartedAt)
-    .filter((r) => r.result === 'evicted' || r.result === 'observed')
-    .map((r) => Date.parse(r.evictedAt) - Date.parse(r.podStartedAt!))
-    .filter((ms) => Number.isFinite(ms) && ms > 0)
-    .sort((a, b) => a - b);
-  if (lives.length === 0) return undefined;
-  const mid = Math.floor(lives.length / 2);
-  return lives.length % 2 === 1 ? lives[mid]! : (lives[mid - 1]! + lives[mid]!) / 2;
+  const own = records.filter((r) => r.namespace === namespace && r.owner?.kind === owner.kind && r.owner.name === owner.name);
+  return typicalLifetimes(own).get(ownerKey(namespace, owner));
+}
+
+/** typicalLifetimeMs of every owner in the history at once, keyed by ownerKey: one pass for a whole cluster. */
+export function typicalLifetimes(records: readonly EvictionRecord[]): Map<string, number> {
+  const lives = new Map<string, number[]>();
+  for (const r of records) {
+    if (!r.owner || !r.podStartedAt || (r.result !== 'evicted' && r.result !== 'observed')) continue;
+    const ms = Date.parse(r.evictedAt) - Date.parse(r.podStartedAt);
+    if (!(Number.isFinite(ms) && ms > 0)) continue;
+    const key = ownerKey(r.namespace, r.owner);
+    const list = lives.get(key);
+    if (list) list.push(ms);
+    else lives.set(key, [ms]);
+  }
+  return new Map([...lives].map(([key, list]) => [key, median(list)]));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function recordId(podUid: string | undefined, namespace: string, pod: string, at: number): string {

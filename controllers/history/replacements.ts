@@ -1,6 +1,6 @@
 // Completes history records once the evicted pod's replacement is scheduled and Ready (pure).
 import type { PodOwner } from '../migrator/types.js';
-import { estimateSavedGrams, type EvictionRecord } from './evictionRecord.js';
+import { moveSavedGrams, type EvictionRecord } from './evictionRecord.js';
 
 /** What the matching needs to know about a live pod. */
 export interface ReplacementView {
@@ -96,7 +96,11 @@ function landedIn(r: EvictionRecord, zone: string, options: ReplacementOptions):
   const realizedDeltaG = r.fromIntensity - to;
   const savings =
     r.cpuMillis !== undefined && r.expectedRemainingS !== undefined
-      ? { realizedSavedG: round(estimateSavedGrams(realizedDeltaG, r.cpuMillis, r.expectedRemainingS * 1000, options.wattsPerCore ?? 12)) }
+      ? {
+          realizedSavedG: round(
+            moveSavedGrams({ deltaG: realizedDeltaG, toIntensityG: to, cpuMillis: r.cpuMillis, remainingMs: r.expectedRemainingS * 1000, lostWorkMs: (r.lostWorkS ?? 0) * 1000, wattsPerCore: options.wattsPerCore ?? 12 }),
+          ),
+        }
       : {};
   return { toZone: zone, realizedDeltaG: round(realizedDeltaG), ...savings };
 }

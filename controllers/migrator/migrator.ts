@@ -17,6 +17,7 @@ import { SnapshotReader, type ClusterSnapshot } from './clusterSnapshot.js';
 import { kubeEvictor, type Evictor } from './evictPod.js';
 import { recentAttempts, recordForEviction } from './planRecords.js';
 import { candidateFromPod } from './podCandidate.js';
+import { runEstimator } from './runEstimates.js';
 import type { MigrationCandidate, MigrationPlan, PlannedEviction, SkipReason } from './types.js';
 import { nodeRoomView, zoneRooms } from './zoneRooms.js';
 
@@ -79,7 +80,7 @@ async function migrationPass(deps: MigratorDeps, reader: SnapshotReader, evictor
   const limits = config.limits;
   const plan = chooseEvictions({
     now,
-    candidates: candidates(snapshot, zones),
+    candidates: candidates(snapshot, zones, runEstimator(now, history, config.savings)),
     owners: snapshot.owners,
     zones: zoneRooms(snapshot.nodes.map(nodeRoomView), requestedByNode(snapshot.pods), zones, deps.table()),
     thresholdG: deps.thresholdG(),
@@ -121,15 +122,17 @@ async function attempt(
   return recordForEviction(e, { ...outcome, ...(dryRun ? { dryRun: true } : {}) }, clock(), history, deps.config.savings);
 }
 
-/** Candidates of the opted-in namespaces, on nodes of the inventory's zones. */
-function candidates(snapshot: ClusterSnapshot, zones: readonly ZoneCapacity[]): MigrationCandidate[] {
+/** Candidates of the opted-in namespaces, on nodes of the inventory's zones, with their run estimates (see runEstimator). */
+export function candidates(snapshot: { optedIn: ClusterSnapshot['optedIn']; nodes: readonly V1Node[]; pods: readonly V1Pod[] }, zones: readonly ZoneCapacity[], estimateRun: (c: MigrationCandidate) => void): MigrationCandidate[] {
   const zoneOfNode = nodeZones(snapshot.nodes, new Set(zones.map((z) => z.zone)));
   const out: MigrationCandidate[] = [];
   for (const pod of snapshot.pods) {
     const defaults = snapshot.optedIn.get(pod.metadata?.namespace ?? '');
     if (!defaults) continue;
     const c = candidateFromPod(pod, (n) => zoneOfNode.get(n), defaults);
-    if (c) out.push(c);
+    if (!c) continue;
+    estimateRun(c);
+    out.push(c);
   }
   return out;
 }

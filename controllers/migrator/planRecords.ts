@@ -1,8 +1,8 @@
 // History records for the evictions of a plan, with their CO2 estimate (pure).
 import {
   DEFAULT_SAVINGS_MODEL,
-  estimateSavedGrams,
   expectedRemainingMs,
+  moveSavedGrams,
   recordId,
   typicalLifetimeMs,
   type EvictionRecord,
@@ -19,7 +19,10 @@ export interface AttemptOutcome {
   dryRun?: boolean;
 }
 
-/** The record of one attempted (or dry-run) eviction at `now`. */
+/**
+ * The record of one attempted (or dry-run) eviction at `now`. The remaining run and the lost work
+ * are the candidate's when it carries them (as the choice weighed them), else the history's estimate.
+ */
 export function recordForEviction(
   e: PlannedEviction,
   outcome: AttemptOutcome,
@@ -28,8 +31,8 @@ export function recordForEviction(
   model: SavingsModel = DEFAULT_SAVINGS_MODEL,
 ): EvictionRecord {
   const { pod } = e;
-  const typical = pod.owner ? typicalLifetimeMs(history, pod.namespace, pod.owner) : undefined;
-  const remainingMs = expectedRemainingMs(now - pod.startedAt, typical, model);
+  const remainingMs = pod.expectedRemainingMs ?? expectedRemainingMs(now - pod.startedAt, pod.owner ? typicalLifetimeMs(history, pod.namespace, pod.owner) : undefined, model);
+  const lostWorkMs = Math.max(0, pod.lostWorkMs ?? 0);
   return {
     id: recordId(pod.uid, pod.namespace, pod.name, now),
     namespace: pod.namespace,
@@ -43,7 +46,8 @@ export function recordForEviction(
     toIntensity: round(e.toIntensity),
     intensityDeltaG: round(e.deltaG),
     expectedRemainingS: Math.round(remainingMs / 1000),
-    estimatedSavedG: round(estimateSavedGrams(e.deltaG, pod.cpuMillis, remainingMs, model.wattsPerCore)),
+    ...(lostWorkMs > 0 ? { lostWorkS: Math.round(lostWorkMs / 1000) } : {}),
+    estimatedSavedG: round(moveSavedGrams({ deltaG: e.deltaG, toIntensityG: e.toIntensity, cpuMillis: pod.cpuMillis, remainingMs, lostWorkMs, wattsPerCore: model.wattsPerCore })),
     podStartedAt: new Date(pod.startedAt).toISOString(),
     evictedAt: new Date(now).toISOString(),
     result: outcome.result,

@@ -91,7 +91,8 @@ export interface MigrationLimits {
    * Move a pod only toward the cleanest zone of all (the one the webhook's preferred affinity
    * ranks first). The migrator does not place the replacement; when that zone is full, the
    * webhook still points the replacement at it and the scheduler puts it wherever it finds room,
-   * often back in a dirty zone. Off by default (the plan then falls back to the next zone with room).
+   * often back in a dirty zone (in the simulator only 25 % of such moves landed on target). On by
+   * default; off, the plan falls back to the next cleaner zone with room.
    */
   onlyToCleanestZone?: boolean;
 }
@@ -105,6 +106,7 @@ export const DEFAULT_LIMITS: Readonly<MigrationLimits> = {
   pdbBackoffMs: 30 * 60_000,
   allowStale: false,
   dryRun: false,
+  onlyToCleanestZone: true,
 };
 
 export interface MigrationInput {

@@ -21,9 +21,9 @@ import { SIM_NAMESPACE } from './jobPod.js';
 export type MigrationCost = 'restart' | 'resume';
 
 /**
- * What the migrator is told about a job's remaining run time. unknown: nothing (the live
- * migrator today); estimated: the history's estimate (expectedRemainingMs: what is left of the
- * owner's typical pod lifetime, else 6 h); known: the truth, as if the job declared its run time.
+ * What the migrator is told about a job's remaining run time. estimated: the history's estimate,
+ * as the live migrator (runEstimator: what is left of the owner's typical pod lifetime, else
+ * 6 h); known: the truth, as if the job declared its run time; unknown: nothing (no weighing).
  */
 export type RemainingRuntime = 'unknown' | 'estimated' | 'known';
 

@@ -1,19 +1,23 @@
 // Issue 7's check: train the tuner on earlier years, evaluate it on a later one against fixed
 // thresholds. The workload trace is replayed from January 1st of each year. Training (--training):
 // online (default), the tuned policy learning with exploration through each training year in
-// turn, as a fresh TUNER_MODE=apply deployment would; sweep, the transitions of fixed-threshold
+// turn, as a fresh TUNER_MODE=apply deployment would (--online-runs times, with other seeds); sweep, the transitions of fixed-threshold
 // runs of each training year fitted with trainTuner; both. The evaluation year runs the sweep of
 // fixed thresholds and the tuned policy with the trained model, frozen (no learning, no
-// exploration), and compares their rewards three ways (see SweepRow).
+// exploration), and compares their rewards three ways (see SweepRow). Before training, the
+// learner's interaction prior (LearnerOptions.interactionRidge) is chosen by validation: each
+// candidate learns on the training years but the last, and the one whose frozen policy earns the
+// most tuner reward on that last year wins. The evaluation year plays no part in any choice.
 //
 //   npx tsx simulator/tuning/tunerEval.ts [--train 2021,2022] [--eval 2023] [--thresholds LIST]
-//     [--savings estimated|measured] [--training online|sweep|both] [--out DIR]
+//     [--savings estimated|measured] [--training online|sweep|both] [--interaction-ridge LIST]
+//     [--online-runs N] [--out DIR]
 //     -- --carbon FILE --workload FILE --cluster FILE [simulator flags]
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { QModel, Transition } from '../../tuner/learner.js';
+import { emptyModel, type QModel, type Transition } from '../../tuner/learner.js';
 import { serializeModel, type SavedModel } from '../../tuner/modelStore.js';
 import { MAX_DEVIATION } from '../../tuner/linearPolicy.js';
 import { initialTunerState, trainTuner, tunerOptions } from '../../tuner/tunerStep.js';
@@ -25,6 +29,7 @@ import { parseCliArgs, type CliOptions } from '../options.js';
 import { terminalProgress } from '../progressBar.js';
 import { DEFAULT_MIGRATION, NO_PROGRESS, simulate, tableSourceFor, type SimInputs, type SimProgress, type SimSettings } from '../simulate.js';
 import { episodeOfRun } from './episodes.js';
+import { runReward } from './runReward.js';
 import type { SavingsView } from './outcomes.js';
 import { formatSweep, runSweep, type SweepResult, type SweepRow } from './sweep.js';
 
@@ -42,7 +47,29 @@ export interface EvalPlan {
    * both: one fit over all of them.
    */
   training: 'sweep' | 'online' | 'both';
+  /** Candidates for the learner's interaction prior, chosen by validation on the last training year. */
+  interactionRidges: number[];
+  /**
+   * Online training passes over the training years, each a fresh deployment learning from
+   * nothing with its own exploration seeds; the fit uses the transitions of all of them. The
+   * hourly signal of the threshold is weak against the noise, and more explored hours of the same
+   * years make the state-dependent part of the policy less a matter of one seed's luck.
+   */
+  onlineRuns: number;
 }
+
+/** One candidate of the validation: trained on the earlier training years, scored on the last. */
+export interface RidgeTrial {
+  interactionRidge: number;
+  /** The tuner's reward of the frozen policy over the held-out year, g. */
+  heldOutRewardG: number;
+  meanThresholdG: number;
+}
+
+/** Interaction priors the validation tries: none, moderate, strong (in transitions; a year is 8,760). */
+export const DEFAULT_INTERACTION_RIDGES: readonly number[] = [0, 300, 3000];
+
+export const DEFAULT_ONLINE_RUNS = 3;
 
 /** The three ways the sweep scores a run (see SweepRow). */
 export type RewardColumn = 'reward_g' | 'measured_reward_g' | 'net_reward_g';
@@ -65,6 +92,9 @@ export interface Verdict {
 }
 
 export interface EvalResult {
+  /** The validation of the interaction prior (empty when there was nothing to choose). */
+  selection: RidgeTrial[];
+  interactionRidge: number;
   sweep: SweepResult;
   verdicts: Verdict[];
   trainingTransitions: number;
@@ -79,6 +109,8 @@ export function evaluateTuner(inputs: SimInputs, settings: SimSettings, plan: Ev
   const tables = tableSourceFor(inputs, settings);
   const period = (settings.migration ?? DEFAULT_MIGRATION).periodMs;
   const began = performance.now();
+  const { chosen, trials } = selectInteractionRidge(inputs, settings, plan, progress, log);
+  const prior = emptyModel(chosen);
   const episodes: Transition[][] = [];
   if (plan.training !== 'online') {
     for (const year of plan.trainYears) {
@@ -92,8 +124,8 @@ export function evaluateTuner(inputs: SimInputs, settings: SimSettings, plan: Ev
       }
     }
   }
-  if (plan.training !== 'sweep') episodes.push(...onlineEpisodes(inputs, settings, plan, progress, log));
-  const model = trainTuner(episodes);
+  if (plan.training !== 'sweep') episodes.push(...onlineRuns(inputs, settings, plan, plan.trainYears, prior, progress, log));
+  const model = trainTuner(episodes, { prior });
   const training = (performance.now() - began) / 1000;
   const state = initialTunerState(model);
   const saved: SavedModel = { version: 1, savedAt: new Date().toISOString(), baseThresholdG: base, mode: 'apply', thresholdG: base, recommendedG: base, state };
@@ -105,20 +137,76 @@ export function evaluateTuner(inputs: SimInputs, settings: SimSettings, plan: Ev
     progress,
   );
   const evaluation = (performance.now() - evalStart) / 1000;
-  return { sweep, verdicts: REWARD_COLUMNS.map((c) => verdictOf(sweep, base, c)), trainingTransitions: episodes.reduce((n, e) => n + e.length, 0), model: saved, seconds: { training, evaluation } };
+  return {
+    selection: trials,
+    interactionRidge: chosen,
+    sweep,
+    verdicts: REWARD_COLUMNS.map((c) => verdictOf(sweep, base, c)),
+    trainingTransitions: episodes.reduce((n, e) => n + e.length, 0),
+    model: saved,
+    seconds: { training, evaluation },
+  };
 }
 
-/** The tuned policy learning as it goes, with exploration, through each training year in turn. */
-function onlineEpisodes(inputs: SimInputs, settings: SimSettings, plan: EvalPlan, progress: SimProgress, log: (line: string) => void): Transition[][] {
+/**
+ * Picks the interaction prior: each candidate learns online on the training years but the last,
+ * then its frozen policy runs the last training year; the highest tuner reward wins (ties: the
+ * smaller prior). With one candidate, or one training year, there is nothing to hold out.
+ */
+export function selectInteractionRidge(
+  inputs: SimInputs,
+  settings: SimSettings,
+  plan: EvalPlan,
+  progress: SimProgress = NO_PROGRESS,
+  log: (line: string) => void = () => undefined,
+): { chosen: number; trials: RidgeTrial[] } {
+  const candidates = [...new Set(plan.interactionRidges)].sort((a, b) => a - b);
+  if (candidates.length <= 1 || plan.trainYears.length < 2) return { chosen: candidates[0] ?? 0, trials: [] };
+  const fitYears = plan.trainYears.slice(0, -1);
+  const heldOut = plan.trainYears.at(-1)!;
+  const trials: RidgeTrial[] = [];
+  for (const ridge of candidates) {
+    const prior = emptyModel(ridge);
+    const model = trainTuner(onlineRuns(inputs, settings, plan, fitYears, prior, progress, () => undefined), { prior });
+    const tuner = { model, learn: false, exploration: 0, refitEvery: 24, seed: 1, savings: plan.savings };
+    const result = simulate(inputs, { ...settings, startMs: yearStart(heldOut), policies: ['tuned'], tuner }, progress);
+    const run = result.runs[0]!;
+    const thresholds = (run.tuner ?? []).map((s) => s.thresholdG);
+    const trial = { interactionRidge: ridge, heldOutRewardG: Math.round(runReward(run.records ?? []).rewardG), meanThresholdG: Math.round(thresholds.reduce((a, b) => a + b, 0) / Math.max(1, thresholds.length)) };
+    trials.push(trial);
+    log(`interaction prior ${ridge}: trained on ${fitYears.join(', ')}, tuner reward on ${heldOut} ${trial.heldOutRewardG} g (mean threshold ${trial.meanThresholdG} g)`);
+  }
+  const best = trials.reduce((a, b) => (b.heldOutRewardG > a.heldOutRewardG ? b : a));
+  return { chosen: best.interactionRidge, trials };
+}
+
+/** plan.onlineRuns passes of onlineEpisodes, each with its own exploration seeds. */
+function onlineRuns(inputs: SimInputs, settings: SimSettings, plan: EvalPlan, years: readonly number[], prior: QModel, progress: SimProgress, log: (line: string) => void): Transition[][] {
   const out: Transition[][] = [];
-  let model: QModel | undefined;
-  for (const year of plan.trainYears) {
-    const tuner = { learn: true, exploration: 0.5, refitEvery: 24, seed: year, savings: plan.savings, ...(model ? { model } : {}) };
+  for (let pass = 0; pass < plan.onlineRuns; pass++) out.push(...onlineEpisodes(inputs, settings, years, prior, plan.savings, progress, log, pass));
+  return out;
+}
+
+/** The tuned policy learning as it goes, with exploration, through each year in turn. */
+function onlineEpisodes(
+  inputs: SimInputs,
+  settings: SimSettings,
+  years: readonly number[],
+  prior: QModel,
+  savings: SavingsView,
+  progress: SimProgress,
+  log: (line: string) => void,
+  pass: number,
+): Transition[][] {
+  const out: Transition[][] = [];
+  let model = prior;
+  for (const year of years) {
+    const tuner = { learn: true, exploration: 0.5, refitEvery: 24, seed: year + 1000 * pass, savings, model };
     const result = simulate(inputs, { ...settings, startMs: yearStart(year), policies: ['tuned'], tuner }, progress);
     const run = result.runs[0]!;
-    model = run.tunerModel;
+    model = run.tunerModel ?? model;
     out.push([...(run.tunerTransitions ?? [])]);
-    log(`learned online on ${year}: ${run.outcome.migrations} migrations, ${run.tunerTransitions?.length ?? 0} transitions (${run.seconds.toFixed(0)} s)`);
+    log(`learned online on ${year}${pass > 0 ? ` (pass ${pass + 1})` : ''}: ${run.outcome.migrations} migrations, ${run.tunerTransitions?.length ?? 0} transitions (${run.seconds.toFixed(0)} s)`);
   }
   return out;
 }
@@ -156,6 +244,8 @@ export function formatVerdicts(r: EvalResult): string {
       `best fixed ${v.bestThresholdG} g ${v.best.toFixed(0)} (tuned ${pct(v.tuned, v.best)}, within 5%: ${yes(v.withinFivePercentOfBest)}); ` +
       `best within the rails ${v.bestInRailsThresholdG} g ${v.bestInRails.toFixed(0)} (within 5%: ${yes(v.withinFivePercentOfBestInRails)})`,
   );
+  const chosen = r.selection.length > 0 ? ` (chosen by validation: ${r.selection.map((t) => `${t.interactionRidge} -> ${t.heldOutRewardG} g`).join(', ')})` : '';
+  lines.push(`interaction prior ${r.interactionRidge}${chosen}`);
   lines.push(`training: ${r.trainingTransitions} transitions, ${r.seconds.training.toFixed(0)} s; evaluation ${r.seconds.evaluation.toFixed(0)} s`);
   return lines.join('\n');
 }
@@ -174,17 +264,48 @@ function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const split = argv.indexOf('--');
   const own = split >= 0 ? argv.slice(0, split) : argv;
   const sim = parseCliArgs(split >= 0 ? argv.slice(split + 1) : []);
-  const { values } = parseArgs({ args: [...own], strict: true, options: { train: { type: 'string' }, eval: { type: 'string' }, thresholds: { type: 'string' }, 'train-thresholds': { type: 'string' }, savings: { type: 'string' }, training: { type: 'string' }, out: { type: 'string' } },
+  const { values } = parseArgs({
+    args: [...own],
+    strict: true,
+    options: {
+      train: { type: 'string' },
+      eval: { type: 'string' },
+      thresholds: { type: 'string' },
+      'train-thresholds': { type: 'string' },
+      savings: { type: 'string' },
+      training: { type: 'string' },
+      'interaction-ridge': { type: 'string' },
+      'online-runs': { type: 'string' },
+      out: { type: 'string' },
+    },
   });
-  const list = (raw: string | undefined, fallback: number[]): number[] => (raw === undefined ? fallback : raw.split(',').map((x) => Number(x.trim())));
-  const thresholds = list(values.thresholds, [150, 200, 250, 300, 350, 400]);
-  const savings = values.savings ?? 'estimated';
-  if (savings !== 'estimated' && savings !== 'measured') throw new InputError('--savings must be estimated or measured');
-  const training = values.training ?? 'online';
-  if (training !== 'sweep' && training !== 'online' && training !== 'both') throw new InputError('--training must be sweep, online or both');
-  const plan: EvalPlan = { trainYears: list(values.train, [2021, 2022]), evalYear: list(values.eval, [2023])[0]!, thresholds, trainThresholds: list(values['train-thresholds'], thresholds), savings, training };
-  if ([...plan.trainYears, plan.evalYear, ...plan.thresholds, ...plan.trainThresholds].some((x) => !Number.isFinite(x))) throw new InputError('--train, --eval, --thresholds and --train-thresholds take comma-separated numbers');
+  const thresholds = numbers('--thresholds', values.thresholds, [150, 200, 250, 300, 350, 400]);
+  const plan: EvalPlan = {
+    trainYears: numbers('--train', values.train, [2021, 2022]),
+    evalYear: numbers('--eval', values.eval, [2023])[0]!,
+    thresholds,
+    trainThresholds: numbers('--train-thresholds', values['train-thresholds'], thresholds),
+    savings: oneOf('--savings', values.savings, ['estimated', 'measured'] as const),
+    training: oneOf('--training', values.training, ['online', 'sweep', 'both'] as const),
+    interactionRidges: numbers('--interaction-ridge', values['interaction-ridge'], [...DEFAULT_INTERACTION_RIDGES]),
+    onlineRuns: Math.max(1, Math.round(numbers('--online-runs', values['online-runs'], [DEFAULT_ONLINE_RUNS])[0]!)),
+  };
   return { plan, sim, ...(values.out !== undefined ? { outDir: values.out } : {}) };
+}
+
+/** A comma-separated list of numbers >= 0, or the fallback when the flag is absent. */
+function numbers(flag: string, raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined) return fallback;
+  const out = raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
+  if (out.some((x) => !Number.isFinite(x) || x < 0)) throw new InputError(`${flag} takes comma-separated numbers >= 0, got ${JSON.stringify(raw)}`);
+  return out;
+}
+
+/** The flag's value if it is one of `allowed`; the first of them when the flag is absent. */
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T {
+  if (raw === undefined) return allowed[0]!;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new InputError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, got ${JSON.stringify(raw)}`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -207,7 +328,8 @@ async function main(argv: readonly string[]): Promise<void> {
   if (outDir !== undefined) {
     await mkdir(outDir, { recursive: true });
     await writeFile(join(outDir, 'model.json'), serializeModel(result.model));
-    await writeFile(join(outDir, 'evaluation.json'), JSON.stringify({ plan, sweep: result.sweep, verdicts: result.verdicts, seconds: result.seconds, trainingTransitions: result.trainingTransitions }, null, 2) + '\n');
+    const evaluation = { plan, selection: result.selection, interactionRidge: result.interactionRidge, sweep: result.sweep, verdicts: result.verdicts, seconds: result.seconds, trainingTransitions: result.trainingTransitions };
+    await writeFile(join(outDir, 'evaluation.json'), JSON.stringify(evaluation, null, 2) + '\n');
     process.stderr.write(`wrote ${join(outDir, 'model.json')} (use with --tuner-model) and evaluation.json\n`);
   }
 }

@@ -154,14 +154,16 @@ describe('chooseEvictions', () => {
       expect(chooseEvictions(input([pod('a')], { zones, limits: { minImprovement: 0.04 } })).evictions[0]?.toZone).to.equal('barely');
     });
 
-    it('falls back to the next cleanest zone when the cleanest has no room, and needs room on one node', () => {
+    it('without onlyToCleanestZone, falls back to the next cleanest zone when the cleanest has no room, and needs room on one node', () => {
       const full: ZoneRoom[] = [
         { zone: 'dirty', intensity: 500, freeCpuMillis: 8000, largestNodeFreeMillis: 8000 },
         { zone: 'clean', intensity: 100, freeCpuMillis: 4000, largestNodeFreeMillis: 1000 },
         { zone: 'ok', intensity: 200, freeCpuMillis: 3000, largestNodeFreeMillis: 3000 },
       ];
-      const plan = chooseEvictions(input([pod('big', { cpuMillis: 2000 })], { zones: full }));
+      const plan = chooseEvictions(input([pod('big', { cpuMillis: 2000 })], { zones: full, limits: { onlyToCleanestZone: false } }));
       expect(plan.evictions.map((e) => e.toZone)).to.deep.equal(['ok']);
+      // By default the pod stays: its replacement would be steered to the full clean zone.
+      expect(reasonOf(chooseEvictions(input([pod('big', { cpuMillis: 2000 })], { zones: full })), 'big')).to.equal('cleanest-zone-full');
     });
 
     it('books the room it plans to use, so two pods do not both count on the same free CPU', () => {
@@ -204,24 +206,26 @@ describe('chooseEvictions', () => {
     });
 
     it('judges the restart by the target it would really get, and moves anything that loses no work or whose remaining run is unknown', () => {
-      // The clean zone is full: the middle one (280) is the target, 220 g/kWh better.
+      // The clean zone is full: with the fallback allowed, the middle one (280) is the target, 220 g/kWh better.
       const zones: ZoneRoom[] = [ZONES[0]!, ZONES[1]!, { zone: 'clean', intensity: 100, freeCpuMillis: 0, largestNodeFreeMillis: 0 }];
+      const limits = { onlyToCleanestZone: false };
       const lost = { owner: job, annotations: yes, lostWorkMs: 60 * MIN };
-      const plan = chooseEvictions(input([pod('short', { ...lost, expectedRemainingMs: 60 * MIN })], { zones }));
+      const plan = chooseEvictions(input([pod('short', { ...lost, expectedRemainingMs: 60 * MIN })], { zones, limits }));
       // 220 x 60 = 13200 < 280 x 60 = 16800: it would pay toward the clean zone, not toward the middle one.
       expect(reasonOf(plan, 'short')).to.equal('restart-costs-more');
-      expect(chooseEvictions(input([pod('long', { ...lost, expectedRemainingMs: 90 * MIN })], { zones })).evictions).to.have.length(1);
-      expect(chooseEvictions(input([pod('unknown', lost)], { zones })).evictions).to.have.length(1);
-      expect(chooseEvictions(input([pod('resumes', { owner: job, annotations: yes, lostWorkMs: 0, expectedRemainingMs: MIN })], { zones })).evictions).to.have.length(1);
+      expect(chooseEvictions(input([pod('long', { ...lost, expectedRemainingMs: 90 * MIN })], { zones, limits })).evictions).to.have.length(1);
+      expect(chooseEvictions(input([pod('unknown', lost)], { zones, limits })).evictions).to.have.length(1);
+      expect(chooseEvictions(input([pod('resumes', { owner: job, annotations: yes, lostWorkMs: 0, expectedRemainingMs: MIN })], { zones, limits })).evictions).to.have.length(1);
     });
 
-    it('with onlyToCleanestZone, moves only toward the cleanest zone: when it is full, the replacement would not get there', () => {
+    it('with onlyToCleanestZone (the default), moves only toward the cleanest zone: when it is full, the replacement would not get there', () => {
       const full: ZoneRoom[] = [ZONES[0]!, ZONES[1]!, { zone: 'clean', intensity: 100, freeCpuMillis: 500, largestNodeFreeMillis: 500 }];
-      const plan = chooseEvictions(input([pod('big', { cpuMillis: 2000 }), pod('small', { cpuMillis: 500 })], { zones: full, limits: { onlyToCleanestZone: true } }));
+      const plan = chooseEvictions(input([pod('big', { cpuMillis: 2000 }), pod('small', { cpuMillis: 500 })], { zones: full }));
       expect(plan.evictions.map((e) => [e.pod.name, e.toZone])).to.deep.equal([['small', 'clean']]);
       expect(reasonOf(plan, 'big')).to.equal('cleanest-zone-full');
-      // Off (the default), the big pod falls back to the middle zone.
-      expect(chooseEvictions(input([pod('big', { cpuMillis: 2000 })], { zones: full })).evictions.map((e) => e.toZone)).to.deep.equal(['middle']);
+      // Off, the big pod falls back to the middle zone.
+      const off = { zones: full, limits: { onlyToCleanestZone: false } };
+      expect(chooseEvictions(input([pod('big', { cpuMillis: 2000 })], off)).evictions.map((e) => e.toZone)).to.deep.equal(['middle']);
     });
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { estimateSavedGrams, expectedRemainingMs, typicalLifetimeMs } from '../../../controllers/history/evictionRecord.js';
+import { expectedRemainingMs, moveSavedGrams, runGrams, typicalLifetimeMs, typicalLifetimes } from '../../../controllers/history/evictionRecord.js';
 import { recentAttempts, recordForEviction } from '../../../controllers/migrator/planRecords.js';
 import type { PlannedEviction } from '../../../controllers/migrator/types.js';
 import { record, T0 } from './historyFixtures.js';
@@ -8,13 +8,22 @@ const HOUR = 3_600_000;
 const model = { wattsPerCore: 12, defaultRemainingMs: 6 * HOUR, horizonMs: 24 * HOUR };
 
 describe('CO2 estimate of a move', () => {
-  it('is delta x watts per core x cores x hours', () => {
+  const move = { deltaG: 400, toIntensityG: 100, cpuMillis: 2000, remainingMs: 6 * HOUR, lostWorkMs: 0, wattsPerCore: 12 };
+
+  it('is delta x watts per core x cores x hours when a restart loses nothing', () => {
     // 400 g/kWh cleaner, 2 cores at 12 W = 0.024 kW, for 6 h: 400 x 0.024 x 6 = 57.6 g
-    expect(estimateSavedGrams(400, 2000, 6 * HOUR, 12)).to.be.closeTo(57.6, 1e-9);
+    expect(moveSavedGrams(move)).to.be.closeTo(57.6, 1e-9);
     // no request counts as 0.1 core, as in placement
-    expect(estimateSavedGrams(400, 0, HOUR, 12)).to.be.closeTo(0.48, 1e-9);
+    expect(runGrams(400, 0, HOUR, 12)).to.be.closeTo(0.48, 1e-9);
     // landing somewhere dirtier costs CO2
-    expect(estimateSavedGrams(-100, 1000, HOUR, 10)).to.be.closeTo(-1, 1e-9);
+    expect(moveSavedGrams({ ...move, deltaG: -100, cpuMillis: 1000, remainingMs: HOUR, wattsPerCore: 10 })).to.be.closeTo(-1, 1e-9);
+  });
+
+  it('charges the lost work redone in the target zone', () => {
+    // 3 h of work redone at 100 g/kWh on 0.024 kW: 7.2 g off the 57.6 g
+    expect(moveSavedGrams({ ...move, lostWorkMs: 3 * HOUR })).to.be.closeTo(50.4, 1e-9);
+    // a long-running job near its end: redoing 20 h costs more than 1 h in a cleaner grid saves
+    expect(moveSavedGrams({ ...move, remainingMs: HOUR, lostWorkMs: 20 * HOUR })).to.be.closeTo(9.6 - 48, 1e-9);
   });
 
   it('expects what is left of the typical lifetime, else the default, never beyond the horizon', () => {
@@ -31,6 +40,10 @@ describe('CO2 estimate of a move', () => {
     expect(typicalLifetimeMs(history, 'shop', { kind: 'ReplicaSet', name: 'web' })).to.equal(4 * HOUR);
     expect(typicalLifetimeMs(history.slice(0, 2), 'shop', { kind: 'ReplicaSet', name: 'web' })).to.equal(5 * HOUR);
     expect(typicalLifetimeMs(history, 'shop', { kind: 'ReplicaSet', name: 'none' })).to.equal(undefined);
+    expect([...typicalLifetimes(history)]).to.deep.equal([
+      ['shop/ReplicaSet/web', 4 * HOUR],
+      ['shop/ReplicaSet/other', 50 * HOUR],
+    ]);
   });
 });
 
@@ -50,7 +63,15 @@ describe('records of a plan', () => {
       intensityDeltaG: 400, expectedRemainingS: 6 * 3600, estimatedSavedG: 57.6, result: 'evicted', podStartedAt: new Date(T0 - HOUR).toISOString(),
     });
     expect(r.toZone).to.equal(undefined);
+    expect(r.lostWorkS).to.equal(undefined);
     expect(recordForEviction(planned, { result: 'dry-run', reason: 'x', dryRun: true }, T0, [], model).dryRun).to.equal(true);
+  });
+
+  it("uses the candidate's remaining run and lost work when it carries them", () => {
+    const job = { ...planned, pod: { ...planned.pod, owner: { kind: 'Job', name: 'train' }, lostWorkMs: HOUR, expectedRemainingMs: 2 * HOUR } };
+    const r = recordForEviction(job, { result: 'evicted', reason: 'ok' }, T0, [], model);
+    // 400 x 0.024 x 2 - 100 x 0.024 x 1 = 19.2 - 2.4
+    expect(r).to.deep.include({ expectedRemainingS: 7200, lostWorkS: 3600, estimatedSavedG: 16.8 });
   });
 
   it('feeds the rate limits only with real evictions and refusals of the window', () => {

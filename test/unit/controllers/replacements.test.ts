@@ -37,6 +37,13 @@ describe('replacement matching', () => {
     expect(r.realizedSavedG).to.be.below(0);
   });
 
+  it("nets the lost work, redone where the replacement really landed, out of the realised saving", () => {
+    const job = record(1, { fromIntensity: 500, cpuMillis: 2000, expectedRemainingS: 6 * 3600, lostWorkS: 2 * 3600 });
+    const r = fillReplacements([job], [pod('new', evictedAt(1) + 1000, { zone: 'us-west1-a' })], options).records[0]!;
+    // staying: 500 g x 0.024 kW x 6 h = 72 g; moving: 250 g x 0.024 kW x (6 + 2) h = 48 g
+    expect(r.realizedSavedG).to.be.closeTo(24, 1e-9);
+  });
+
   it('ignores pods of other owners, older pods, and the evicted pod itself', () => {
     const pods = [
       pod('other-owner', evictedAt(1) + 1000, { owner: { kind: 'ReplicaSet', name: 'api' }, zone: 'europe-west2-a' }),

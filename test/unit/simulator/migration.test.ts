@@ -101,7 +101,7 @@ describe('simulator migrator (the live core on the simulated cluster)', () => {
       expect(run(late, three, { remaining: 'known', cost: 'resume' }).p.migrations).to.equal(1);
     });
 
-    it("unknown (the live migrator today) moves it; estimated assumes 6 h left and moves it too", () => {
+    it("unknown (no weighing) moves it; estimated (the live migrator) assumes 6 h left and moves it too", () => {
       const unknown = run(late, three, { remaining: 'unknown' });
       expect(unknown.p.migrations).to.equal(1);
       expect(unknown.p.kg_co2_jobs).to.be.above(run(late, three, { remaining: 'known' }).p.kg_co2_jobs);
@@ -109,16 +109,16 @@ describe('simulator migrator (the live core on the simulated cluster)', () => {
     });
   });
 
-  it('moves toward the cleanest zone only when asked (onlyToCleanestZone), leaving jobs whose replacement would not get there', () => {
+  it('moves toward the cleanest zone only (onlyToCleanestZone, the default), leaving jobs whose replacement would not get there', () => {
     // Three zones: CISO is the cleanest but full; GB has room. The webhook points a replacement at CISO.
     const carbon = hourlyTrace({ GB: [250, 250, 250], 'DE-LU': [100, 500, 500], 'US-CAL-CISO': [50, 50, 50] });
     const workload = [job('fill', 0, 4 * 3600, 4000), job('j', 60, 2 * 3600, 1000)];
     const spec = cluster([['gb', 'GB', 1, 4000], ['de', 'DE-LU', 1, 4000], ['ca', 'US-CAL-CISO', 1, 4000]]);
     const once = (limits: MigrationSettings['limits']): readonly EvictionRecord[] =>
       simulate({ carbon, cluster: spec, workload }, settings({ policies: ['carbon-kube'], migration: { ...DEFAULT_MIGRATION, cost: 'resume', ...(limits ? { limits } : {}) } })).runs[0]!.records!;
-    const fallback = once(undefined);
+    const fallback = once({ onlyToCleanestZone: false });
     expect(fallback.map((r) => [r.fromZone, r.targetZone, r.toZone])).to.deep.equal([['de', 'gb', 'gb']]);
-    expect(once({ onlyToCleanestZone: true })).to.deep.equal([]);
+    expect(once(undefined)).to.deep.equal([]);
   });
 
   it('measures what each move really saved: staying for the rest of the run against the new run where it landed', () => {
@@ -128,7 +128,8 @@ describe('simulator migrator (the live core on the simulated cluster)', () => {
     expect(restarted.p.measured_kg_saved_by_moves).to.equal(0.023); // kg, to the gram
     // The summary's rewards: saved grams minus 50 g x 0.1 pod-hour for the eviction.
     expect(restarted.p.measured_reward_g).to.be.closeTo(22.8 - 5, 1e-6);
-    expect(restarted.p.reward_g).to.be.closeTo(28.8 - 5, 1e-6);
+    // The estimate: 400 g x 12 W x 6 h assumed left, minus the hour done redone at 100 g (1.2 g).
+    expect(restarted.p.reward_g).to.be.closeTo(27.6 - 5, 1e-6);
     const resumed = run(flip, one, { cost: 'resume' });
     // Resumed: 5 h at 100 g = 6 g.
     expect(resumed.measured.get(resumed.records[0]!.id)).to.be.closeTo(24, 1e-9);
@@ -138,9 +139,10 @@ describe('simulator migrator (the live core on the simulated cluster)', () => {
     const r = run(flip, one).records[0]!;
     expect(r.result).to.equal('evicted');
     expect(r.expectedRemainingS).to.equal(6 * 3600);
-    // 400 g/kWh x 12 W x 1 core x 6 h.
-    expect(r.estimatedSavedG).to.be.closeTo(28.8, 1e-9);
-    expect(r.realizedSavedG).to.be.closeTo(28.8, 1e-9);
+    // 400 g/kWh x 12 W x 1 core x 6 h, minus the hour it had run redone at 100 g/kWh.
+    expect(r.lostWorkS).to.equal(3600);
+    expect(r.estimatedSavedG).to.be.closeTo(28.8 - 1.2, 1e-9);
+    expect(r.realizedSavedG).to.be.closeTo(28.8 - 1.2, 1e-9);
     expect(r.timeToReadyS).to.equal(0);
     expect(r.podStartedAt).to.equal(new Date(T0).toISOString());
     expect(r.replacementPod).to.equal('j-1');

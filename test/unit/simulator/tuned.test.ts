@@ -8,7 +8,7 @@ import { simulate, type TunedSettings } from '../../../simulator/simulate.js';
 import { episodeOfRun } from '../../../simulator/tuning/episodes.js';
 import { runReward } from '../../../simulator/tuning/runReward.js';
 import { formatSweep, runSweep, type SweepResult, type SweepRow } from '../../../simulator/tuning/sweep.js';
-import { evaluateTuner, verdictOf } from '../../../simulator/tuning/tunerEval.js';
+import { evaluateTuner, selectInteractionRidge, verdictOf } from '../../../simulator/tuning/tunerEval.js';
 import { parseModel, serializeModel } from '../../../tuner/modelStore.js';
 import { emptyModel, THETA, type QModel } from '../../../tuner/learner.js';
 import { periodReward } from '../../../tuner/reward.js';
@@ -153,11 +153,33 @@ describe('simulator tuning tools', () => {
     const gb = Array.from({ length: days * 24 + 8 }, (_, h) => 200 + 150 * Math.sin((2 * Math.PI * h) / 24));
     const small = { ...inputs, carbon: hourlyTrace({ GB: gb, 'DE-LU': gb.map((v) => 550 - v) }), workload: Array.from({ length: 24 * 3 }, (_, i) => job(`j${i}`, i * 1200, 3 * 3600, 1000)) };
     const year = new Date(T0).getUTCFullYear();
-    const result = evaluateTuner(small, settings({ policies: ['carbon-kube', 'tuned'] }), { trainYears: [year], evalYear: year, thresholds: [250, 300], trainThresholds: [250, 300], savings: 'estimated', training: 'both' });
+    const plan = { trainYears: [year], evalYear: year, thresholds: [250, 300], trainThresholds: [250, 300], savings: 'estimated' as const, training: 'both' as const, interactionRidges: [0], onlineRuns: 1 };
+    const result = evaluateTuner(small, settings({ policies: ['carbon-kube', 'tuned'] }), plan);
     expect(result.sweep.rows.map((r) => r.policy)).to.deep.equal(['no-migration', 'carbon-kube', 'carbon-kube', 'tuned']);
+    expect(result.selection).to.deep.equal([]);
     expect(result.verdicts.map((v) => v.column)).to.deep.equal(['reward_g', 'measured_reward_g', 'net_reward_g']);
     expect(result.trainingTransitions).to.be.above(24);
     // The model is the tuner's own document: it reads back as the live ConfigMap's would.
     expect(parseModel(serializeModel(result.model)).state.model.samples).to.equal(result.trainingTransitions);
+    // Online training, twice over with other exploration seeds: twice the experience to fit on.
+    const online = (onlineRuns: number) => evaluateTuner(small, settings({ policies: ['carbon-kube', 'tuned'] }), { ...plan, training: 'online', onlineRuns }).trainingTransitions;
+    expect(online(2)).to.equal(2 * online(1));
+  });
+
+  it('chooses the interaction prior on the last training year, and the model carries it into later refits', function () {
+    this.timeout(30_000);
+    const days = 4;
+    const gb = Array.from({ length: days * 24 + 8 }, (_, h) => 200 + 150 * Math.sin((2 * Math.PI * h) / 24));
+    const small = { ...inputs, carbon: hourlyTrace({ GB: gb, 'DE-LU': gb.map((v) => 550 - v) }), workload: Array.from({ length: 24 * 3 }, (_, i) => job(`j${i}`, i * 1200, 3 * 3600, 1000)) };
+    const year = new Date(T0).getUTCFullYear();
+    const plan = { trainYears: [year, year], evalYear: year, thresholds: [300], trainThresholds: [300], savings: 'estimated' as const, training: 'online' as const, interactionRidges: [50, 0, 50], onlineRuns: 1 };
+    const { chosen, trials } = selectInteractionRidge(small, settings({ policies: ['carbon-kube', 'tuned'] }), plan);
+    expect(trials.map((t) => t.interactionRidge)).to.deep.equal([0, 50]);
+    const best = Math.max(...trials.map((t) => t.heldOutRewardG));
+    expect(trials.find((t) => t.interactionRidge === chosen)!.heldOutRewardG).to.equal(best);
+    for (const t of trials) expect(t.meanThresholdG).to.be.within(240, 360);
+    const result = evaluateTuner(small, settings({ policies: ['carbon-kube', 'tuned'] }), plan);
+    expect(result.interactionRidge).to.equal(chosen);
+    expect(result.model.state.model.interactionRidge).to.equal(chosen > 0 ? chosen : undefined);
   });
 });

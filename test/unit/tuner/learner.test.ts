@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { emptyModel, fitQModel, policyWeights, predictReward, pushBounded, type Transition } from '../../../tuner/learner.js';
+import { FEATURE_NAMES } from '../../../tuner/features.js';
+import { emptyModel, fitQModel, policyWeights, predictReward, pushBounded, THETA, type Transition } from '../../../tuner/learner.js';
 import { policyTarget } from '../../../tuner/linearPolicy.js';
 import { nextGaussian, nextUniform } from '../../../tuner/random.js';
 import { trainTuner } from '../../../tuner/tunerStep.js';
@@ -98,6 +99,38 @@ describe('tuner learner', () => {
     const f = [0.2, 0.5, 0, 0, 0, 0, 0];
     expect(predictReward(milligrams, f, 0.3)).to.be.closeTo(1000 * predictReward(grams, f, 0.3), 1e-6 * Math.abs(1000 * predictReward(grams, f, 0.3)));
     policyWeights(milligrams).forEach((w, i) => expect(w).to.be.closeTo(policyWeights(grams)[i]!, 1e-9));
+  });
+
+  it("does not let the policy react to the migrator's own output (eviction rate, CO2 saved), even where the data tie them to the action", () => {
+    // The echo: the reward seems to favour high thresholds when the eviction rate (index 3) and the
+    // CO2 saved (index 6) are high, the way a fit on autocorrelated thresholds sees it.
+    const world = new BumpWorld(11);
+    const data = world.explore(1000).map((t) => ({ ...t, reward: t.reward + 80 * t.action * (t.features[3]! + t.features[6]!) }));
+    const weights = policyWeights(trainTuner([data]));
+    expect(weights[FEATURE_NAMES.indexOf('evictionRate') + 1]).to.equal(0);
+    expect(weights[FEATURE_NAMES.indexOf('co2Saved') + 1]).to.equal(0);
+    // The rule the action really follows is still found.
+    expect(weights[FEATURE_NAMES.indexOf('spread') + 1]).to.be.closeTo(-1.2, 0.2);
+    // A model saved when those features still steered is read without them.
+    const old = emptyModel();
+    old.theta[THETA.b + FEATURE_NAMES.indexOf('evictionRate') + 1] = 1;
+    old.theta[THETA.c] = 0.5;
+    expect(policyWeights(old).every((w) => w === 0)).to.equal(true);
+  });
+
+  it('an interaction prior holds the policy to one offset until the evidence is strong, and later refits keep it', () => {
+    const data = new BumpWorld(12).explore(1000);
+    const free = policyWeights(trainTuner([data]));
+    const held = trainTuner([data], { prior: emptyModel(1e6) });
+    const weights = policyWeights(held);
+    // The state-dependent weights shrink toward zero; the constant part is left free and lands on
+    // the best single offset (0.6 - 1.2 x the mean spread of 0.5 = 0).
+    expect(Math.abs(weights[2]!)).to.be.below(0.05 * Math.abs(free[2]!));
+    expect(weights[0]).to.be.closeTo(0, 0.15);
+    expect(held.interactionRidge).to.equal(1e6);
+    const refit = fitQModel(new BumpWorld(13).explore(1000), held);
+    expect(refit.interactionRidge).to.equal(1e6);
+    expect(Math.abs(policyWeights(refit)[2]!)).to.be.below(0.05 * Math.abs(free[2]!));
   });
 
   it('keeps the newest transitions in the replay buffer', () => {
