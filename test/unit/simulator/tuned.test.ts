@@ -147,12 +147,13 @@ describe('simulator tuning tools', () => {
     expect(verdictOf(sweep(113), 300).withinFivePercentOfBestInRails).to.equal(false);
   });
 
+  // Four days of two grids in opposite daily cycles, three days of 3 h jobs: a year in miniature.
+  const gb = Array.from({ length: 4 * 24 + 8 }, (_, h) => 200 + 150 * Math.sin((2 * Math.PI * h) / 24));
+  const small = { ...inputs, carbon: hourlyTrace({ GB: gb, 'DE-LU': gb.map((v) => 550 - v) }), workload: Array.from({ length: 24 * 3 }, (_, i) => job(`j${i}`, i * 1200, 3 * 3600, 1000)) };
+  const year = new Date(T0).getUTCFullYear();
+
   it('evaluateTuner trains (sweep and online) and evaluates the frozen model end to end on a small case', function () {
     this.timeout(20_000);
-    const days = 4;
-    const gb = Array.from({ length: days * 24 + 8 }, (_, h) => 200 + 150 * Math.sin((2 * Math.PI * h) / 24));
-    const small = { ...inputs, carbon: hourlyTrace({ GB: gb, 'DE-LU': gb.map((v) => 550 - v) }), workload: Array.from({ length: 24 * 3 }, (_, i) => job(`j${i}`, i * 1200, 3 * 3600, 1000)) };
-    const year = new Date(T0).getUTCFullYear();
     const plan = { trainYears: [year], evalYear: year, thresholds: [250, 300], trainThresholds: [250, 300], savings: 'estimated' as const, training: 'both' as const, interactionRidges: [0], onlineRuns: 1 };
     const result = evaluateTuner(small, settings({ policies: ['carbon-kube', 'tuned'] }), plan);
     expect(result.sweep.rows.map((r) => r.policy)).to.deep.equal(['no-migration', 'carbon-kube', 'carbon-kube', 'tuned']);
@@ -168,10 +169,6 @@ describe('simulator tuning tools', () => {
 
   it('chooses the interaction prior on the last training year, and the model carries it into later refits', function () {
     this.timeout(30_000);
-    const days = 4;
-    const gb = Array.from({ length: days * 24 + 8 }, (_, h) => 200 + 150 * Math.sin((2 * Math.PI * h) / 24));
-    const small = { ...inputs, carbon: hourlyTrace({ GB: gb, 'DE-LU': gb.map((v) => 550 - v) }), workload: Array.from({ length: 24 * 3 }, (_, i) => job(`j${i}`, i * 1200, 3 * 3600, 1000)) };
-    const year = new Date(T0).getUTCFullYear();
     const plan = { trainYears: [year, year], evalYear: year, thresholds: [300], trainThresholds: [300], savings: 'estimated' as const, training: 'online' as const, interactionRidges: [50, 0, 50], onlineRuns: 1 };
     const { chosen, trials } = selectInteractionRidge(small, settings({ policies: ['carbon-kube', 'tuned'] }), plan);
     expect(trials.map((t) => t.interactionRidge)).to.deep.equal([0, 50]);

@@ -26,6 +26,10 @@ describe('tuner model store', () => {
     expect(back.state.buffer).to.have.length(1000);
     expect(back.state.recommendedOffset).to.be.closeTo(model.state.recommendedOffset, 1e-6);
     back.state.model.theta.forEach((v, i) => expect(v).to.be.closeTo(model.state.model.theta[i]!, 1e-6));
+    // The interaction prior chosen in training travels with the model.
+    const held = saved();
+    held.state.model.interactionRidge = 300;
+    expect(parseModel(serializeModel(held)).state.model.interactionRidge).to.equal(300);
   });
 
   it('refuses anything that is not exactly a saved model, saying what is wrong', () => {
@@ -38,6 +42,8 @@ describe('tuner model store', () => {
       ['window not an array', (m) => (m.state.window = {}), /window is not an array/],
       ['unknown mode', (m) => (m.mode = 'auto'), /mode/],
       ['zero reward scale', (m) => (m.state.model.rewardScale = 0), /rewardScale/],
+      ['negative interaction prior', (m) => (m.state.model.interactionRidge = -1), /interactionRidge/],
+      ['interaction prior not a number', (m) => (m.state.model.interactionRidge = 'lots'), /interactionRidge/],
       ['no state', (m) => delete m.state, /state is not an object/],
     ];
     for (const [what, spoil, message] of cases) {
