@@ -2,7 +2,7 @@
 // apiserver (Eviction API, PodDisruptionBudgets), controller-manager (ReplicaSets, disruption
 // controller) and scheduler, with our webhook as a process steering the replacement pods.
 // Nodes have no kubelet, so the tests write the Running/Ready status a kubelet would.
-import { CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { loadControllersConfig, type MigratorConfig } from '../../../controllers/config.js';
 import { createEvictionObserver, type EvictionObserver } from '../../../controllers/history/evictionObserver.js';
@@ -22,12 +22,14 @@ import { createLogger } from '../../../webhook/log.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import { DECISION } from '../webhook/webhookConfigs.js';
 import { CLEAN_FIRST, WebhookCluster } from '../webhook/webhookCluster.js';
-import { deployInZone, editTaints, livePods, markReady, readyDeploymentInZone } from './workloads.js';
+import { deployInZone, editTaints, jobInZone, livePods, markReady, readyDeploymentInZone } from './workloads.js';
+import { MIGRATABLE } from '../../../webhook/annotations/keys.js';
 
 const CLEAN = 'europe-west2-a'; // GB, 60 g
 const MIDDLE = 'us-west1-a'; // US-CAL-CISO, 250 g
 const DIRTY = 'us-east4-a'; // US-MIDA-PJM, 420 g
 const THRESHOLD = 300;
+const HOUR = 3_600_000;
 const OUR_NAMESPACE = 'carbon-kube';
 
 describe('controllers e2e: migrator, eviction history and node tainter', function () {
@@ -147,6 +149,38 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
     // The history learns where it landed, then when it was Ready again, and only once.
     const done = await followReplacement(ns, record!.id, replacement);
     console.log(`      moved ${DIRTY} -> ${CLEAN}: delta ${done.intensityDeltaG} g/kWh, est. ${done.estimatedSavedG} g CO2, back to ready in ${done.timeToReadyS} s`);
+  });
+
+  it("weighs a Job's restart: moves the young Job pod toward the clean zone, leaves the one that has run too long to redo", async function () {
+    this.timeout(120_000);
+    const ns = await namespace('jobs');
+    const batch = cluster().kc.makeApiClient(BatchV1Api);
+    const w = { core: cluster().core, apps: cluster().apps, batch };
+    const annotations = { [MIGRATABLE]: 'true' };
+    const young = await jobInZone(w, { namespace: ns, name: 'young', cpu: '1', zone: DIRTY, annotations });
+    const old = await jobInZone(w, { namespace: ns, name: 'old', cpu: '1', zone: DIRTY, annotations });
+    await markReady(cluster().core, young, HOUR);
+    await markReady(cluster().core, old, 48 * HOUR);
+    // The migrator judges a Job by its status (active and ready pods), which the Job controller writes.
+    await waitFor('both jobs counted ready', async () => {
+      const jobs = (await batch.listNamespacedJob({ namespace: ns })).items;
+      return jobs.length === 2 && jobs.every((j) => j.status?.active === 1 && j.status?.ready === 1) ? jobs : undefined;
+    }, 30_000);
+
+    const run = await migrator().runOnce();
+    // 420 -> 60 g/kWh over the 6 h assumed left pays for redoing 1 h, not 48 h (360 x 6 < 60 x 48).
+    expect(run.plan.skipped.find((x) => x.namespace === ns && x.name === old.metadata?.name)?.reason).to.equal('restart-costs-more');
+    const records = run.records.filter((r) => r.namespace === ns);
+    expect(records.map((r) => [r.owner?.kind, r.owner?.name, r.result, r.targetZone])).to.deep.equal([['Job', 'young', 'evicted', CLEAN]]);
+    const [record] = records;
+    expect(record!.lostWorkS).to.be.within(3600, 3700);
+    // 360 g x 12 W x 6 h - 60 g x 12 W x 1 h = 25.92 - 0.72 g
+    expect(record!.estimatedSavedG).to.be.closeTo(25.2, 0.1);
+
+    // The Job controller replaces the evicted pod; the webhook steers the new one into the clean zone.
+    const replacement = await waitFor('the Job\'s replacement pod to be bound', async () => (await livePods(cluster().core, ns, 'job=young')).find((p) => p.metadata?.uid !== young.metadata?.uid && p.spec?.nodeName), 45_000);
+    expect(zoneOf(replacement)).to.equal(CLEAN);
+    console.log(`      Job moved ${DIRTY} -> ${CLEAN}: est. ${record!.estimatedSavedG} g CO2 after ${record!.lostWorkS} s of work redone; the 48 h one stayed`);
   });
 
   it('is refused by a PodDisruptionBudget (429), records blocked-by-pdb and backs off', async function () {

@@ -1,6 +1,6 @@
-// Workloads for the controller e2e suites on a kubelet-less control plane: Deployments placed in a
-// chosen zone, and the pod status a kubelet would have written (Running, Ready) set by hand.
-import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+// Workloads for the controller e2e suites on a kubelet-less control plane: Deployments and Jobs placed
+// in a chosen zone, and the pod status a kubelet would have written (Running, Ready) set by hand.
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type BatchV1Api, type CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { ZONE_LABEL } from '../harness/nodes.js';
 import { waitFor } from '../harness/wait.js';
 import { PAUSE_IMAGE } from '../webhook/podHelpers.js';
@@ -20,19 +20,37 @@ export async function editTaints(core: CoreV1Api, name: string, edit: (taints: N
 }
 
 /**
- * Creates a Deployment whose pods all land in `zone`: the other zones' nodes are held off with
- * a NoSchedule taint until every replica is bound (as if the clean zones had been full when it
- * started), then released. Returns the bound pods.
+ * Runs `start` while the other zones' nodes are held off with a NoSchedule taint (as if the clean
+ * zones had been full when the workload started), until `bound` says its pods are all bound;
+ * then releases the other zones. Returns what `bound` returned.
  */
+async function startInZone<T>(w: Workloads, zone: string, what: string, start: () => Promise<unknown>, bound: () => Promise<T | undefined>): Promise<T> {
+  const others = (await w.core.listNode()).items.filter((n) => n.metadata?.labels?.[ZONE_LABEL] !== zone).map((n) => n.metadata?.name ?? '');
+  for (const n of others) await editTaints(w.core, n, (t) => [...t.filter((x) => x.key !== HOLD.key), HOLD]);
+  try {
+    await start();
+    return await waitFor(what, bound, 45_000);
+  } finally {
+    for (const n of others) await editTaints(w.core, n, (t) => t.filter((x) => x.key !== HOLD.key));
+  }
+}
+
+/** The pods of a selector once there are `count` of them, all bound to a node. */
+function boundPods(w: Workloads, namespace: string, selector: string, count: number): () => Promise<V1Pod[] | undefined> {
+  return async () => {
+    const pods = await livePods(w.core, namespace, selector);
+    return pods.length === count && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
+  };
+}
+
+/** Creates a Deployment whose pods all land in `zone` (see startInZone). Returns the bound pods. */
 export async function deployInZone(
   w: Workloads,
   opts: { namespace: string; name: string; replicas: number; cpu: string; zone: string },
 ): Promise<V1Pod[]> {
-  const others = (await w.core.listNode()).items.filter((n) => n.metadata?.labels?.[ZONE_LABEL] !== opts.zone).map((n) => n.metadata?.name ?? '');
   const labels = { app: opts.name };
-  for (const n of others) await editTaints(w.core, n, (t) => [...t.filter((x) => x.key !== HOLD.key), HOLD]);
-  try {
-    await w.apps.createNamespacedDeployment({
+  const create = () =>
+    w.apps.createNamespacedDeployment({
       namespace: opts.namespace,
       body: {
         metadata: { name: opts.name },
@@ -43,17 +61,31 @@ export async function deployInZone(
         },
       },
     });
-    return await waitFor(
-      `${opts.replicas} bound pods of deployment ${opts.namespace}/${opts.name}`,
-      async () => {
-        const pods = await livePods(w.core, opts.namespace, `app=${opts.name}`);
-        return pods.length === opts.replicas && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
+  return startInZone(w, opts.zone, `${opts.replicas} bound pods of deployment ${opts.namespace}/${opts.name}`, create, boundPods(w, opts.namespace, `app=${opts.name}`, opts.replicas));
+}
+
+/** Creates a one-pod Job (pod annotations as given) whose pod lands in `zone`. Returns the bound pod. */
+export async function jobInZone(
+  w: Workloads & { batch: BatchV1Api },
+  opts: { namespace: string; name: string; cpu: string; zone: string; annotations: Record<string, string> },
+): Promise<V1Pod> {
+  const labels = { job: opts.name };
+  const create = () =>
+    w.batch.createNamespacedJob({
+      namespace: opts.namespace,
+      body: {
+        metadata: { name: opts.name },
+        spec: {
+          backoffLimit: 6,
+          template: {
+            metadata: { labels, annotations: opts.annotations },
+            spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: PAUSE_IMAGE, resources: { requests: { cpu: opts.cpu } } }] },
+          },
+        },
       },
-      45_000,
-    );
-  } finally {
-    for (const n of others) await editTaints(w.core, n, (t) => t.filter((x) => x.key !== HOLD.key));
-  }
+    });
+  const [pod] = await startInZone(w, opts.zone, `the bound pod of job ${opts.namespace}/${opts.name}`, create, boundPods(w, opts.namespace, `job=${opts.name}`, 1));
+  return pod!;
 }
 
 /** Pods of a selector that are not being deleted. */
