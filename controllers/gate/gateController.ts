@@ -1,14 +1,23 @@
-// Leader-only controller that takes the green-window gate off pods at their window or deadline.
+// Leader-only controller that takes the green-window gate off pods at their window or deadline,
+// holding a pod at its window while its preferred zone has no room (releasePlan.ts).
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { GATED_LABEL } from '../../webhook/annotations/keys.js';
 import type { Logger } from '../../webhook/log.js';
-import { gateVerdict, hasGreenWindowGate, releasePatch } from './gateDecision.js';
+import { requestedByNode } from '../migrator/migrator.js';
+import { largestFreeByZone, nodeRoomView } from '../migrator/zoneRooms.js';
+import { releasePatch } from './gateDecision.js';
+import { needsRoom, planReleases } from './releasePlan.js';
+import { preferredZone } from './roomAtRelease.js';
+
+const LIVE_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 
 export interface GateControllerOptions {
   kubeConfig: KubeConfig;
   log: Logger;
   /** False when gating is switched off: every gate is released. */
   gatesEnabled(): boolean;
+  /** Hold a pod whose window came while its preferred zone has no room (GATE_WAIT_FOR_ROOM); default true. */
+  waitForRoom?(): boolean;
   /** How often to look at gated pods. */
   intervalMs?: number;
   clock?: () => number;
@@ -52,14 +61,29 @@ export class GateController {
       this.options.log.warn('could not list gated pods; will retry', { error: errorText(err) });
       return;
     }
-    let stillGated = 0;
-    for (const pod of pods.filter(hasGreenWindowGate)) {
-      const verdict = gateVerdict(pod, clock(), this.options.gatesEnabled());
-      if (verdict.action === 'release') {
-        if (!(await this.release(pod, verdict.reason))) stillGated += 1;
-      } else if (verdict.action === 'wait') stillGated += 1;
+    const now = clock();
+    const enabled = this.options.gatesEnabled();
+    const wantsRoom = (this.options.waitForRoom?.() ?? true) && pods.some((p) => needsRoom(p, now, enabled));
+    const room = wantsRoom ? await this.readRoom() : undefined;
+    const plan = planReleases(pods, now, enabled, room);
+    let stillGated = plan.waiting + plan.heldForRoom.length;
+    for (const { pod, reason } of plan.release) if (!(await this.release(pod, reason))) stillGated += 1;
+    if (plan.heldForRoom.length > 0) {
+      const zones = [...new Set(plan.heldForRoom.map((p) => preferredZone(p) ?? '?'))];
+      this.options.log.info('gated pods at their window wait for room in their preferred zone', { pods: plan.heldForRoom.length, zones });
     }
     this.options.onPass?.(stillGated);
+  }
+
+  /** The most free CPU on one node per zone; undefined (release regardless) if the cluster cannot be read. */
+  private async readRoom(): Promise<Map<string, number> | undefined> {
+    try {
+      const [nodes, pods] = await Promise.all([this.core.listNode(), this.core.listPodForAllNamespaces({ fieldSelector: LIVE_PODS })]);
+      return largestFreeByZone(nodes.items.map(nodeRoomView), requestedByNode(pods.items));
+    } catch (err) {
+      this.options.log.warn('could not read free room; releasing due gates without waiting for it', { error: errorText(err) });
+      return undefined;
+    }
   }
 
   private async release(pod: V1Pod, reason: string): Promise<boolean> {

@@ -35,6 +35,17 @@ function hasBlockingTaint(node: V1Node): boolean {
   return (node.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }
 
+/** The most free CPU on one schedulable node, per zone (every zone a node is labelled with). */
+export function largestFreeByZone(nodes: readonly NodeRoomView[], requestedByNode: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of nodes) {
+    if (!n.zone) continue;
+    const free = n.schedulable ? Math.max(0, n.allocatableMillis - (requestedByNode.get(n.name) ?? 0)) : 0;
+    out.set(n.zone, Math.max(out.get(n.zone) ?? 0, free));
+  }
+  return out;
+}
+
 /**
  * One room per known zone (the inventory's zones, whose grids are resolved). Free CPU counts
  * only schedulable nodes; `requestedByNode` holds the CPU requests of every live pod per node.

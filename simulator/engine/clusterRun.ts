@@ -1,4 +1,5 @@
 // The event loop of one policy on the cluster: arrivals, gate releases, finishes, migrator ticks.
+import type { V1Pod } from '@kubernetes/client-node';
 import type { SimNode } from '../cluster/simCluster.js';
 import type { EnergyLedger } from '../energy/ledger.js';
 import type { Job } from '../inputs/workload.js';
@@ -51,6 +52,8 @@ export function runCluster(jobs: readonly Job[], nodes: SimNode[], steps: Policy
 
 class ClusterRun {
   private readonly requests: (SchedulingRequest | undefined)[];
+  /** Gated pods waiting for their release, for the release step to look at. */
+  private readonly gated = new Map<number, V1Pod>();
   private readonly firstStart: Float64Array;
   private readonly tokens: Int32Array;
   /** Work left for each job the next time it is placed (ms). */
@@ -84,7 +87,7 @@ class ClusterRun {
       let freed = this.finishUntil(t);
       if (this.nextMigration <= t) freed = this.migrate(t) || freed;
       if (freed && this.queue.length > 0) this.retryQueue(t);
-      while (this.releases.peekTime() <= t) this.schedule(this.releases.pop()!, t);
+      while (this.releases.peekTime() <= t) this.releaseGate(this.releases.pop()!, t);
       while (this.nextArrival < this.jobs.length && this.jobs[this.nextArrival]!.arrivalMs <= t) this.arrive(this.jobs[this.nextArrival++]!, t);
     }
     this.out.unfinished = this.jobs.length - this.out.jobs;
@@ -104,8 +107,22 @@ class ClusterRun {
     const pod = this.steps.admit(job, now);
     this.requests[job.index] = schedulingRequestOf(pod);
     const release = this.steps.gate ? this.steps.gate(job, pod, now) : now;
-    if (release > now) this.releases.push(release, job.index);
-    else this.schedule(job.index, now);
+    if (release > now) {
+      this.releases.push(release, job.index);
+      if (this.steps.release) this.gated.set(job.index, pod);
+    } else this.schedule(job.index, now);
+  }
+
+  /** A gated pod's release time came: the release step may hold it a while longer. */
+  private releaseGate(jobIndex: number, now: number): void {
+    const pod = this.gated.get(jobIndex);
+    const later = pod && this.steps.release ? this.steps.release(this.jobs[jobIndex]!, pod, this.nodes, now) : now;
+    if (later > now) {
+      this.releases.push(later, jobIndex);
+      return;
+    }
+    this.gated.delete(jobIndex);
+    this.schedule(jobIndex, now);
   }
 
   /** One scheduling attempt; a pod that fits nowhere joins the back of the queue. */

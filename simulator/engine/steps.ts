@@ -37,9 +37,16 @@ export interface MigratorStep {
   placed?(job: Job, node: SimNode, now: number): void;
 }
 
+/**
+ * A gated pod at its release time, seeing the cluster: when to release it (now, or later to wait
+ * for room where it is steered). Called again at the time it returns.
+ */
+export type ReleaseStep = (job: Job, pod: V1Pod, nodes: readonly SimNode[], now: number) => number;
+
 export interface PolicySteps {
   name: string;
   admit: AdmissionStep;
   gate?: GateStep;
+  release?: ReleaseStep;
   migrator?: MigratorStep;
 }

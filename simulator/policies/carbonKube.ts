@@ -1,5 +1,6 @@
 // carbon-kube: every pod passes through the webhook's own mutation (placement, patch, green-window
-// gate), and gated pods are released when the gate controller's own verdict says so.
+// gate), and gated pods are released when the gate controller's own verdict says so, waiting for
+// room in their preferred zone as the live controller does (releaseWhenRoom).
 import type { V1Pod } from '@kubernetes/client-node';
 import { mutatePod, type MutationResult } from '../../webhook/admission/mutate.js';
 import type { AdmissionRequest } from '../../webhook/admission/review.js';
@@ -8,6 +9,18 @@ import { applyPatch } from '../../webhook/patch/jsonPatch.js';
 import type { MigratorStep, PolicySteps } from '../engine/steps.js';
 import type { TableSource } from '../forecast/tableSource.js';
 import { gateReleaseTime } from './gateRelease.js';
+import { releaseWhenRoom } from '../../controllers/gate/roomAtRelease.js';
+import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
+import type { SimNode } from '../cluster/simCluster.js';
+
+/** The most free CPU on one node of a zone, from the simulated nodes. */
+function largestFreeIn(nodes: readonly SimNode[]): (zone: string) => number | undefined {
+  return (zone) => {
+    let best: number | undefined;
+    for (const n of nodes) if (n.labels[ZONE_LABEL] === zone) best = Math.max(best ?? 0, n.capacityMillis - n.allocatedMillis);
+    return best;
+  };
+}
 import { jobPod, SIM_NAMESPACE } from './jobPod.js';
 
 export interface CarbonKubeContext {
@@ -25,6 +38,7 @@ export function carbonKubePolicy(ctx: CarbonKubeContext, migrator?: MigratorStep
     name,
     admit: (job, now) => admitThroughWebhook(jobPod(job), { ...ctx, config: configAt() }, now).pod,
     gate: (_job, pod, now) => gateReleaseTime(pod, now, ctx.config.gatesEnabled !== false),
+    ...(ctx.config.gatesEnabled !== false && ctx.config.gateWaitForRoom !== false ? { release: (_job: unknown, pod: V1Pod, nodes: readonly SimNode[], now: number) => releaseWhenRoom(pod, now, largestFreeIn(nodes)) } : {}),
     ...(migrator ? { migrator } : {}),
   };
 }

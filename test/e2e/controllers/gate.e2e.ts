@@ -3,8 +3,10 @@ import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { WebhookCluster } from '../webhook/webhookCluster.js';
 import { waitFor } from '../harness/wait.js';
+import { editTaints } from './workloads.js';
 
 const NS = 'e2e-gates';
+const CLEAN = 'europe-west2-a';
 
 describe('green-window gate on the real control plane', function () {
   this.timeout(240_000);
@@ -54,5 +56,42 @@ describe('green-window gate on the real control plane', function () {
     expect(bound.spec?.schedulingGates ?? []).to.deep.equal([]);
     expect(bound.metadata?.labels?.['carbon-kube.io/gated']).to.equal('released');
     expect(c.zoneOf(bound.spec?.nodeName)).to.equal('europe-west2-a');
+  });
+
+  it('holds a pod at its window while its preferred zone has no room, and releases it there once room appears', async () => {
+    const windowAt = Date.now() + 20_000;
+    c.carbon.setForecast('GB', [{ at: windowAt, intensity: 80 }]);
+    await c.restartWebhook();
+    const pod: V1Pod = {
+      metadata: { name: 'waits-for-room', namespace: NS, annotations: { 'carbon-kube.io/max-delay': '1h' } },
+      spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '500m' } } }] },
+    };
+    const created = await c.core.createNamespacedPod({ namespace: NS, body: pod });
+    expect(created.spec?.schedulingGates).to.deep.equal([{ name: 'carbon-kube.io/green-window' }]);
+    // The clean zone has no room: its nodes refuse new pods (as if full) from before the window.
+    const clean = (await c.core.listNode()).items.filter((n) => c.zoneOf(n.metadata?.name) === CLEAN).map((n) => n.metadata!.name!);
+    const full = { key: 'e2e.carbon-kube.io/full', effect: 'NoSchedule' };
+    for (const n of clean) await editTaints(c.core, n, (t) => [...t, full]);
+    try {
+      // Past the window by more than one controller pass (15 s): still gated, and the log says why.
+      await new Promise((r) => setTimeout(r, Math.max(0, windowAt - Date.now()) + 20_000));
+      const held = await c.core.readNamespacedPod({ name: 'waits-for-room', namespace: NS });
+      expect(held.spec?.schedulingGates).to.have.length(1);
+      expect(held.spec?.nodeName).to.equal(undefined);
+      expect(c.webhook.logTail(1000)).to.include('wait for room in their preferred zone');
+    } finally {
+      for (const n of clean) await editTaints(c.core, n, (t) => t.filter((x) => x.key !== full.key));
+    }
+    // Room again: the next pass releases it, and the scheduler binds it in the clean zone.
+    const bound = await waitFor(
+      'the held pod to be released and bound',
+      async () => {
+        const p = await c.core.readNamespacedPod({ name: 'waits-for-room', namespace: NS });
+        return p.spec?.nodeName ? p : undefined;
+      },
+      45_000,
+      500,
+    );
+    expect(c.zoneOf(bound.spec?.nodeName)).to.equal(CLEAN);
   });
 });
