@@ -21,17 +21,35 @@ describe('green-window gate on the real control plane', function () {
     await c?.stop();
   });
 
-  it('gates a pod with max-delay until the forecast window, then the scheduler binds it in the clean zone', async () => {
-    // GB drops to 80 g in 25 s; the webhook restarts so its first poll sees that forecast.
-    const windowAt = Date.now() + 25_000;
+  /** GB's forecast drops to 80 g at `windowAt`; the webhook restarts so its first poll sees it; then a 1 h deferrable pod. */
+  async function createDeferrable(name: string, windowAt: number): Promise<V1Pod> {
     c.carbon.setForecast('GB', [{ at: windowAt, intensity: 80 }]);
     await c.restartWebhook();
     const pod: V1Pod = {
-      metadata: { name: 'deferrable', namespace: NS, annotations: { 'carbon-kube.io/max-delay': '1h' } },
+      metadata: { name, namespace: NS, annotations: { 'carbon-kube.io/max-delay': '1h' } },
       spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '500m' } } }] },
     };
     const created = await c.core.createNamespacedPod({ namespace: NS, body: pod });
     expect(created.spec?.schedulingGates).to.deep.equal([{ name: 'carbon-kube.io/green-window' }]);
+    return created;
+  }
+
+  /** The pod once the leader's gate controller (every 15 s) took its gate off and the scheduler bound it. */
+  function bound(name: string, timeoutMs: number): Promise<V1Pod> {
+    return waitFor(
+      `${name} to be released and bound`,
+      async () => {
+        const p = await c.core.readNamespacedPod({ name, namespace: NS });
+        return p.spec?.nodeName ? p : undefined;
+      },
+      timeoutMs,
+      500,
+    );
+  }
+
+  it('gates a pod with max-delay until the forecast window, then the scheduler binds it in the clean zone', async () => {
+    const windowAt = Date.now() + 25_000;
+    const created = await createDeferrable('deferrable', windowAt);
     const releaseAt = Date.parse(created.metadata?.annotations?.['carbon-kube.io/release-at'] ?? '');
     expect(Math.abs(releaseAt - windowAt)).to.be.lessThan(1500);
     expect(created.metadata?.annotations?.['carbon-kube.io/decision']).to.match(/gate until .* \(80g vs 300g now\)/);
@@ -42,32 +60,16 @@ describe('green-window gate on the real control plane', function () {
     expect(before.spec?.nodeName).to.equal(undefined);
     expect(before.spec?.schedulingGates).to.have.length(1);
 
-    // The leader's gate controller (every 15 s) takes the gate off; the scheduler binds the pod.
-    const bound = await waitFor(
-      'the gated pod to be released and bound',
-      async () => {
-        const p = await c.core.readNamespacedPod({ name: 'deferrable', namespace: NS });
-        return p.spec?.nodeName ? p : undefined;
-      },
-      60_000,
-      500,
-    );
+    const released = await bound('deferrable', 60_000);
     expect(Date.now()).to.be.at.least(windowAt);
-    expect(bound.spec?.schedulingGates ?? []).to.deep.equal([]);
-    expect(bound.metadata?.labels?.['carbon-kube.io/gated']).to.equal('released');
-    expect(c.zoneOf(bound.spec?.nodeName)).to.equal('europe-west2-a');
+    expect(released.spec?.schedulingGates ?? []).to.deep.equal([]);
+    expect(released.metadata?.labels?.['carbon-kube.io/gated']).to.equal('released');
+    expect(c.zoneOf(released.spec?.nodeName)).to.equal(CLEAN);
   });
 
   it('holds a pod at its window while its preferred zone has no room, and releases it there once room appears', async () => {
     const windowAt = Date.now() + 20_000;
-    c.carbon.setForecast('GB', [{ at: windowAt, intensity: 80 }]);
-    await c.restartWebhook();
-    const pod: V1Pod = {
-      metadata: { name: 'waits-for-room', namespace: NS, annotations: { 'carbon-kube.io/max-delay': '1h' } },
-      spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '500m' } } }] },
-    };
-    const created = await c.core.createNamespacedPod({ namespace: NS, body: pod });
-    expect(created.spec?.schedulingGates).to.deep.equal([{ name: 'carbon-kube.io/green-window' }]);
+    await createDeferrable('waits-for-room', windowAt);
     // The clean zone has no room: its nodes refuse new pods (as if full) from before the window.
     const clean = (await c.core.listNode()).items.filter((n) => c.zoneOf(n.metadata?.name) === CLEAN).map((n) => n.metadata!.name!);
     const full = { key: 'e2e.carbon-kube.io/full', effect: 'NoSchedule' };
@@ -83,15 +85,6 @@ describe('green-window gate on the real control plane', function () {
       for (const n of clean) await editTaints(c.core, n, (t) => t.filter((x) => x.key !== full.key));
     }
     // Room again: the next pass releases it, and the scheduler binds it in the clean zone.
-    const bound = await waitFor(
-      'the held pod to be released and bound',
-      async () => {
-        const p = await c.core.readNamespacedPod({ name: 'waits-for-room', namespace: NS });
-        return p.spec?.nodeName ? p : undefined;
-      },
-      45_000,
-      500,
-    );
-    expect(c.zoneOf(bound.spec?.nodeName)).to.equal(CLEAN);
+    expect(c.zoneOf((await bound('waits-for-room', 45_000)).spec?.nodeName)).to.equal(CLEAN);
   });
 });
