@@ -7,7 +7,7 @@
 # against the history's estimate of the remaining run); flags given after DATA_DIR are passed to
 # every run. The sweep includes both edges of the tuner's rails (240 and 360 g around 300 g).
 # TUNER_EVAL_FLAGS passes options to the evaluation itself, e.g. "--training sweep" or
-# "--savings measured"; TUNER_EVAL_OUT changes the output folder. About 3 minutes.
+# "--savings measured"; TUNER_EVAL_OUT changes the output folder. About 6 minutes.
 # Writes out/tuner-eval/model.json (a tuner model, usable with --tuner-model and in the live
 # ConfigMap) and out/tuner-eval/evaluation.json, and prints the sweep and the verdict.
 set -euo pipefail
