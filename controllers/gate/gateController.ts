@@ -3,13 +3,12 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { GATED_LABEL } from '../../webhook/annotations/keys.js';
 import type { Logger } from '../../webhook/log.js';
+import { listLivePods } from '../migrator/clusterSnapshot.js';
 import { requestedByNode } from '../migrator/migrator.js';
 import { largestFreeByZone, nodeRoomView } from '../migrator/zoneRooms.js';
 import { releasePatch } from './gateDecision.js';
 import { needsRoom, planReleases } from './releasePlan.js';
 import { preferredZone } from './roomAtRelease.js';
-
-const LIVE_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 
 export interface GateControllerOptions {
   kubeConfig: KubeConfig;
@@ -78,8 +77,8 @@ export class GateController {
   /** The most free CPU on one node per zone; undefined (release regardless) if the cluster cannot be read. */
   private async readRoom(): Promise<Map<string, number> | undefined> {
     try {
-      const [nodes, pods] = await Promise.all([this.core.listNode(), this.core.listPodForAllNamespaces({ fieldSelector: LIVE_PODS })]);
-      return largestFreeByZone(nodes.items.map(nodeRoomView), requestedByNode(pods.items));
+      const [nodes, pods] = await Promise.all([this.core.listNode(), listLivePods(this.core)]);
+      return largestFreeByZone(nodes.items.map(nodeRoomView), requestedByNode(pods));
     } catch (err) {
       this.options.log.warn('could not read free room; releasing due gates without waiting for it', { error: errorText(err) });
       return undefined;

@@ -39,7 +39,7 @@ export class SnapshotReader {
     }
     const [nodes, pods] = await Promise.all([
       this.core.listNode().then((l) => l.items),
-      paginate((cont) => this.core.listPodForAllNamespaces({ fieldSelector: LIVE_PODS, limit: PAGE, ...(cont ? { _continue: cont } : {}) })),
+      listLivePods(this.core),
     ]);
     const owners = await this.readOwners(pods.filter((p) => optedIn.has(p.metadata?.namespace ?? '')));
     return { optedIn, nodes, pods, owners };
@@ -81,6 +81,11 @@ interface NamedReadiness {
 
 function named<T extends { metadata?: { name?: string } }>(items: readonly T[], readiness: (o: T) => OwnerReadiness): NamedReadiness[] {
   return items.flatMap((o) => (o.metadata?.name ? [{ name: o.metadata.name, readiness: readiness(o) }] : []));
+}
+
+/** Every pod not Succeeded or Failed, all namespaces, read in pages (a large cluster has 100 000s). */
+export function listLivePods(core: CoreV1Api): Promise<V1Pod[]> {
+  return paginate((cont) => core.listPodForAllNamespaces({ fieldSelector: LIVE_PODS, limit: PAGE, ...(cont ? { _continue: cont } : {}) }));
 }
 
 async function paginate<T>(page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
