@@ -18,13 +18,18 @@ export function hasGreenWindowGate(pod: V1Pod): boolean {
 export function gateVerdict(pod: V1Pod, now: number, gatesEnabled = true): GateVerdict {
   if (!hasGreenWindowGate(pod)) return { action: 'none' };
   if (!gatesEnabled) return { action: 'release', reason: 'gates-disabled' };
-  const annotations = pod.metadata?.annotations ?? {};
-  const releaseAt = Date.parse(annotations[RELEASE_AT] ?? '');
-  const deadline = Date.parse(annotations[DEADLINE] ?? '');
-  if (!Number.isFinite(releaseAt) || !Number.isFinite(deadline)) return { action: 'release', reason: 'no-times' };
+  const releaseAt = annotatedTime(pod, RELEASE_AT);
+  const deadline = annotatedTime(pod, DEADLINE);
+  if (releaseAt === undefined || deadline === undefined) return { action: 'release', reason: 'no-times' };
   if (now >= deadline) return { action: 'release', reason: 'deadline' };
   if (now >= releaseAt) return { action: 'release', reason: 'window' };
   return { action: 'wait', until: Math.min(releaseAt, deadline) };
+}
+
+/** A time the webhook wrote on the pod (release-at, deadline), ms; undefined if absent or unreadable. */
+export function annotatedTime(pod: V1Pod, key: typeof RELEASE_AT | typeof DEADLINE): number | undefined {
+  const t = Date.parse(pod.metadata?.annotations?.[key] ?? '');
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /**

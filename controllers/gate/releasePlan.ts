@@ -2,7 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEADLINE } from '../../webhook/annotations/keys.js';
 import { requestedCpuMillis } from '../../webhook/placement/podFacts.js';
-import { gateVerdict, hasGreenWindowGate } from './gateDecision.js';
+import { annotatedTime, gateVerdict, hasGreenWindowGate } from './gateDecision.js';
 import { preferredZone, releaseWhenRoom } from './roomAtRelease.js';
 
 export type ReleaseReason = 'window' | 'deadline' | 'no-times' | 'gates-disabled';
@@ -43,6 +43,7 @@ export function planReleases(pods: readonly V1Pod[], now: number, gatesEnabled: 
     book(room, r.pod);
     plan.release.push(r);
   }
+  const deadlineOf = (pod: V1Pod): number => annotatedTime(pod, DEADLINE) ?? Infinity;
   windows.sort((a, b) => deadlineOf(a) - deadlineOf(b));
   for (const pod of windows) {
     if (room && releaseWhenRoom(pod, now, (z) => room.get(z)) > now) {
@@ -60,9 +61,4 @@ function book(room: Map<string, number> | undefined, pod: V1Pod): void {
   const zone = preferredZone(pod);
   if (!room || zone === undefined || !room.has(zone)) return;
   room.set(zone, Math.max(0, room.get(zone)! - requestedCpuMillis(pod)));
-}
-
-function deadlineOf(pod: V1Pod): number {
-  const t = Date.parse(pod.metadata?.annotations?.[DEADLINE] ?? '');
-  return Number.isFinite(t) ? t : Infinity;
 }

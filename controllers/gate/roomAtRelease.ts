@@ -6,6 +6,7 @@ import type { V1NodeSelectorTerm, V1Pod } from '@kubernetes/client-node';
 import { DEADLINE } from '../../webhook/annotations/keys.js';
 import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
 import { requestedCpuMillis } from '../../webhook/placement/podFacts.js';
+import { annotatedTime } from './gateDecision.js';
 
 /** Re-check a pod held for room this often (ms). */
 export const ROOM_RECHECK_MS = 5 * 60_000;
@@ -42,7 +43,7 @@ export function releaseWhenRoom(pod: V1Pod, now: number, largestFreeMillis: (zon
   const zone = preferredZone(pod);
   const free = zone === undefined ? undefined : largestFreeMillis(zone);
   if (free === undefined || free >= requestedCpuMillis(pod)) return now;
-  const deadline = Date.parse(pod.metadata?.annotations?.[DEADLINE] ?? '');
-  if (!Number.isFinite(deadline) || deadline <= now) return now;
+  const deadline = annotatedTime(pod, DEADLINE);
+  if (deadline === undefined || deadline <= now) return now;
   return Math.min(now + ROOM_RECHECK_MS, deadline);
 }
