@@ -1,6 +1,7 @@
 // The simulated cluster: labelled nodes built from the cluster file, and the zones the webhook sees.
 import { GRID_ZONE_LABEL, ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
 import type { ZoneCapacity } from '../../webhook/placement/types.js';
+import type { NodeRoomView } from '../../controllers/migrator/zoneRooms.js';
 import { zonesOfNodes } from '../../webhook/inventory/zoneInventory.js';
 import type { ClusterSpec } from '../inputs/cluster.js';
 import type { SchedulerNode } from '../scheduler/kubeScheduler.js';
@@ -28,6 +29,16 @@ export function buildNodes(cluster: ClusterSpec): SimNode[] {
     }
   });
   return nodes;
+}
+
+/** A simulated node as the controllers' room computations see it (every simulated node is schedulable). */
+export function roomView(node: SimNode): NodeRoomView {
+  return { name: node.name, zone: node.labels[ZONE_LABEL], allocatableMillis: node.capacityMillis, schedulable: true };
+}
+
+/** CPU requested per node by the pods placed on it (the controllers' requestedByNode). */
+export function allocatedByNode(nodes: readonly SimNode[]): Map<string, number> {
+  return new Map(nodes.map((n) => [n.name, n.allocatedMillis]));
 }
 
 /** The zone list exactly as the webhook's inventory derives it from node labels. */

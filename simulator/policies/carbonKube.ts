@@ -10,16 +10,13 @@ import type { MigratorStep, PolicySteps } from '../engine/steps.js';
 import type { TableSource } from '../forecast/tableSource.js';
 import { gateReleaseTime } from './gateRelease.js';
 import { releaseWhenRoom } from '../../controllers/gate/roomAtRelease.js';
-import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
-import type { SimNode } from '../cluster/simCluster.js';
+import { largestFreeByZone } from '../../controllers/migrator/zoneRooms.js';
+import { allocatedByNode, roomView, type SimNode } from '../cluster/simCluster.js';
 
-/** The most free CPU on one node of a zone, from the simulated nodes. */
-function largestFreeIn(nodes: readonly SimNode[]): (zone: string) => number | undefined {
-  return (zone) => {
-    let best: number | undefined;
-    for (const n of nodes) if (n.labels[ZONE_LABEL] === zone) best = Math.max(best ?? 0, n.capacityMillis - n.allocatedMillis);
-    return best;
-  };
+/** The gate controller's wait for room, on the simulated nodes. */
+function releaseAtRoom(pod: V1Pod, nodes: readonly SimNode[], now: number): number {
+  const room = largestFreeByZone(nodes.map(roomView), allocatedByNode(nodes));
+  return releaseWhenRoom(pod, now, (zone) => room.get(zone));
 }
 import { jobPod, SIM_NAMESPACE } from './jobPod.js';
 
@@ -38,7 +35,7 @@ export function carbonKubePolicy(ctx: CarbonKubeContext, migrator?: MigratorStep
     name,
     admit: (job, now) => admitThroughWebhook(jobPod(job), { ...ctx, config: configAt() }, now).pod,
     gate: (_job, pod, now) => gateReleaseTime(pod, now, ctx.config.gatesEnabled !== false),
-    ...(ctx.config.gatesEnabled !== false && ctx.config.gateWaitForRoom !== false ? { release: (_job: unknown, pod: V1Pod, nodes: readonly SimNode[], now: number) => releaseWhenRoom(pod, now, largestFreeIn(nodes)) } : {}),
+    ...(ctx.config.gatesEnabled !== false && ctx.config.gateWaitForRoom !== false ? { release: (_job: unknown, pod: V1Pod, nodes: readonly SimNode[], now: number) => releaseAtRoom(pod, nodes, now) } : {}),
     ...(migrator ? { migrator } : {}),
   };
 }

@@ -4,14 +4,14 @@
 // lands (fillReplacements). The cluster loop does the eviction and the re-admission.
 import { chooseEvictions, DEFAULT_LIMITS, ownerKey, type MigrationCandidate, type MigrationLimits, type OwnerReadiness } from '../../controllers/migrator/chooseEvictions.js';
 import { recentAttempts, recordForEviction } from '../../controllers/migrator/planRecords.js';
-import { zoneRooms, type NodeRoomView } from '../../controllers/migrator/zoneRooms.js';
+import { zoneRooms } from '../../controllers/migrator/zoneRooms.js';
 import { DEFAULT_SAVINGS_MODEL, expectedRemainingMs, typicalLifetimeMs, type EvictionRecord, type SavingsModel } from '../../controllers/history/evictionRecord.js';
 import { fillReplacements } from '../../controllers/history/replacements.js';
 import { MIGRATABLE } from '../../webhook/annotations/keys.js';
 import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
 import type { ZoneCapacity } from '../../webhook/placement/types.js';
 import { gramsFor, type GridSeries } from '../carbon/gridSeries.js';
-import type { SimNode } from '../cluster/simCluster.js';
+import { allocatedByNode, roomView, type SimNode } from '../cluster/simCluster.js';
 import type { Eviction, MigratorStep, RunningJob } from '../engine/steps.js';
 import type { TableSource } from '../forecast/tableSource.js';
 import type { Job } from '../inputs/workload.js';
@@ -90,7 +90,7 @@ export class SimMigrator implements MigratorStep {
   run(view: { nodes: readonly SimNode[]; running: ReadonlyMap<number, RunningJob> }, now: number): Eviction[] {
     if (view.running.size === 0) return [];
     const table = this.options.tables.tableAt(now);
-    const zones = zoneRooms(view.nodes.map(roomView), requestedByNode(view.nodes), this.options.zones, table);
+    const zones = zoneRooms(view.nodes.map(roomView), allocatedByNode(view.nodes), this.options.zones, table);
     const candidates: MigrationCandidate[] = [];
     const owners = new Map<string, OwnerReadiness>();
     const byUid = new Map<string, RunningJob>();
@@ -219,12 +219,4 @@ export class SimMigrator implements MigratorStep {
 
 function ownerOf(job: Job): { kind: string; name: string } {
   return { kind: 'Job', name: job.id };
-}
-
-function roomView(node: SimNode): NodeRoomView {
-  return { name: node.name, zone: node.labels[ZONE_LABEL], allocatableMillis: node.capacityMillis, schedulable: true };
-}
-
-function requestedByNode(nodes: readonly SimNode[]): Map<string, number> {
-  return new Map(nodes.map((n) => [n.name, n.allocatedMillis]));
 }
