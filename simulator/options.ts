@@ -262,7 +262,7 @@ function placementConfig(values: Flags): PlacementConfig {
   };
 }
 
-function numberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+export function numberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InputError(`${flag} ${JSON.stringify(raw)} must be a number from ${min} to ${max}`);
@@ -275,7 +275,7 @@ function integerFlag(flag: string, raw: string | undefined, fallback: number, mi
   return n;
 }
 
-function oneOf<T extends string>(flag: string, raw: string | undefined, fallback: T, allowed: readonly T[]): T {
+export function oneOf<T extends string>(flag: string, raw: string | undefined, fallback: T, allowed: readonly T[]): T {
   if (raw === undefined) return fallback;
   if ((allowed as readonly string[]).includes(raw)) return raw as T;
   throw new InputError(`${flag} ${JSON.stringify(raw)} must be one of ${allowed.join(', ')}`);

@@ -25,7 +25,7 @@ import { parseCarbonFile } from '../inputs/carbon.js';
 import { parseClusterJson } from '../inputs/cluster.js';
 import { InputError } from '../inputs/inputError.js';
 import { parseWorkloadCsv } from '../inputs/workload.js';
-import { parseCliArgs, type CliOptions } from '../options.js';
+import { numberFlag, oneOf, parseCliArgs, type CliOptions } from '../options.js';
 import { terminalProgress } from '../progressBar.js';
 import { DEFAULT_MIGRATION, NO_PROGRESS, simulate, tableSourceFor, type SimInputs, type SimProgress, type SimSettings } from '../simulate.js';
 import { episodeOfRun } from './episodes.js';
@@ -285,27 +285,17 @@ function parseEvalArgs(argv: readonly string[]): EvalArgs {
     evalYear: numbers('--eval', values.eval, [2023])[0]!,
     thresholds,
     trainThresholds: numbers('--train-thresholds', values['train-thresholds'], thresholds),
-    savings: oneOf('--savings', values.savings, ['estimated', 'measured'] as const),
-    training: oneOf('--training', values.training, ['online', 'sweep', 'both'] as const),
+    savings: oneOf('--savings', values.savings, 'estimated', ['estimated', 'measured']),
+    training: oneOf('--training', values.training, 'online', ['online', 'sweep', 'both']),
     interactionRidges: numbers('--interaction-ridge', values['interaction-ridge'], [...DEFAULT_INTERACTION_RIDGES]),
     onlineRuns: Math.max(1, Math.round(numbers('--online-runs', values['online-runs'], [DEFAULT_ONLINE_RUNS])[0]!)),
   };
   return { plan, sim, ...(values.out !== undefined ? { outDir: values.out } : {}) };
 }
 
-/** A comma-separated list of numbers >= 0, or the fallback when the flag is absent. */
+/** A comma-separated list of numbers >= 0 (each checked as the CLI checks one), or the fallback when the flag is absent. */
 function numbers(flag: string, raw: string | undefined, fallback: number[]): number[] {
-  if (raw === undefined) return fallback;
-  const out = raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
-  if (out.some((x) => !Number.isFinite(x) || x < 0)) throw new InputError(`${flag} takes comma-separated numbers >= 0, got ${JSON.stringify(raw)}`);
-  return out;
-}
-
-/** The flag's value if it is one of `allowed`; the first of them when the flag is absent. */
-function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T {
-  if (raw === undefined) return allowed[0]!;
-  if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  throw new InputError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, got ${JSON.stringify(raw)}`);
+  return raw === undefined ? fallback : raw.split(',').map((x) => numberFlag(flag, x.trim(), 0, 0, Infinity));
 }
 
 async function main(argv: readonly string[]): Promise<void> {
