@@ -67,7 +67,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function readInputs(options: CliOptions): Promise<SimInputs> {
+/** The three input files, read and parsed; a missing or bad file is an InputError naming its flag. */
+export async function readInputs(options: CliOptions): Promise<SimInputs> {
   const [carbonText, workloadText, clusterText] = await Promise.all([
     readText(options.carbonFile, '--carbon'),
     readText(options.workloadFile, '--workload'),

@@ -13,7 +13,7 @@
 //     [--savings estimated|measured] [--training online|sweep|both] [--interaction-ridge LIST]
 //     [--online-runs N] [--out DIR]
 //     -- --carbon FILE --workload FILE --cluster FILE [simulator flags]
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -21,10 +21,8 @@ import { emptyModel, type QModel, type Transition } from '../../tuner/learner.js
 import { serializeModel, type SavedModel } from '../../tuner/modelStore.js';
 import { MAX_DEVIATION } from '../../tuner/linearPolicy.js';
 import { initialTunerState, trainTuner, tunerOptions } from '../../tuner/tunerStep.js';
-import { parseCarbonFile } from '../inputs/carbon.js';
-import { parseClusterJson } from '../inputs/cluster.js';
+import { readInputs } from '../cli.js';
 import { InputError } from '../inputs/inputError.js';
-import { parseWorkloadCsv } from '../inputs/workload.js';
 import { numberFlag, oneOf, parseCliArgs, type CliOptions } from '../options.js';
 import { terminalProgress } from '../progressBar.js';
 import { DEFAULT_MIGRATION, NO_PROGRESS, simulate, tableSourceFor, type SimInputs, type SimProgress, type SimSettings } from '../simulate.js';
@@ -264,21 +262,24 @@ function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const split = argv.indexOf('--');
   const own = split >= 0 ? argv.slice(0, split) : argv;
   const sim = parseCliArgs(split >= 0 ? argv.slice(split + 1) : []);
-  const { values } = parseArgs({
-    args: [...own],
-    strict: true,
-    options: {
-      train: { type: 'string' },
-      eval: { type: 'string' },
-      thresholds: { type: 'string' },
-      'train-thresholds': { type: 'string' },
-      savings: { type: 'string' },
-      training: { type: 'string' },
-      'interaction-ridge': { type: 'string' },
-      'online-runs': { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
+  const options = {
+    train: { type: 'string' },
+    eval: { type: 'string' },
+    thresholds: { type: 'string' },
+    'train-thresholds': { type: 'string' },
+    savings: { type: 'string' },
+    training: { type: 'string' },
+    'interaction-ridge': { type: 'string' },
+    'online-runs': { type: 'string' },
+    out: { type: 'string' },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: typeof options }>>['values'];
+  try {
+    values = parseArgs({ args: [...own], strict: true, options }).values;
+  } catch (err) {
+    // parseArgs says which flag is unknown or lacks its value; keep its words.
+    throw new InputError((err as Error).message);
+  }
   const thresholds = numbers('--thresholds', values.thresholds, [150, 200, 250, 300, 350, 400]);
   const plan: EvalPlan = {
     trainYears: numbers('--train', values.train, [2021, 2022]),
@@ -300,8 +301,7 @@ function numbers(flag: string, raw: string | undefined, fallback: number[]): num
 
 async function main(argv: readonly string[]): Promise<void> {
   const { plan, sim, outDir } = parseEvalArgs(argv);
-  const [carbon, workload, cluster] = await Promise.all([sim.carbonFile, sim.workloadFile, sim.clusterFile].map((f) => readFile(f, 'utf8')));
-  const inputs: SimInputs = { carbon: parseCarbonFile(carbon!, sim.carbonFile), workload: parseWorkloadCsv(workload!, sim.workloadFile), cluster: parseClusterJson(cluster!, sim.clusterFile) };
+  const inputs = await readInputs(sim);
   if (sim.forecast !== 'perfect' && sim.forecast !== 'persistence') throw new InputError('the evaluation takes --forecast perfect or persistence');
   const settings: SimSettings = {
     defaultMaxDelayS: sim.defaultMaxDelayS,
