@@ -8,9 +8,10 @@
 //
 // V carries no action, so it does not change the policy; it is there to soak up how the reward
 // depends on the state alone. Features that count the migrator's own output have no action term
-// (features.ts OWN_OUTPUT_FEATURES): the policy must not chase its own echo. With a linear V, a policy that makes u follow the spread lets the
-// spread's curvature hide in the u·spread term and confirm itself (a wrong policy we saw stick in
-// testing); with the quadratic V the action terms are left to explain only what the action does.
+// (features.ts OWN_OUTPUT_FEATURES): the policy must not chase its own echo. With a linear V, a
+// policy that makes u follow the spread lets the spread's curvature hide in the u·spread term and
+// confirm itself (a wrong policy we saw stick in testing); with the quadratic V the action terms
+// are left to explain only what the action does.
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import { FEATURE_COUNT, POLICY_FEATURE_MASK } from './features.js';
 

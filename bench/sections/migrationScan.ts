@@ -1,6 +1,7 @@
 // Cost of one migrator pass over a large cluster, without the API reads: the pure eviction choice
 // over 150k running pods in 100 zones, and the synchronous work the live pass does before it
-// (pods to candidates with their run estimates, CPU requested per node, free room per zone), all on the leader's event loop.
+// (pods to candidates with their run estimates, CPU requested per node, free room per zone), all
+// on the leader's event loop.
 import type { V1Node } from '@kubernetes/client-node';
 import { chooseEvictions, type MigrationInput, type MigrationPlan } from '../../controllers/migrator/chooseEvictions.js';
 import { candidates, requestedByNode } from '../../controllers/migrator/migrator.js';

@@ -1,8 +1,9 @@
 // Issue 7's check: train the tuner on earlier years, evaluate it on a later one against fixed
 // thresholds. The workload trace is replayed from January 1st of each year. Training (--training):
 // online (default), the tuned policy learning with exploration through each training year in
-// turn, as a fresh TUNER_MODE=apply deployment would (--online-runs times, with other seeds); sweep, the transitions of fixed-threshold
-// runs of each training year fitted with trainTuner; both. The evaluation year runs the sweep of
+// turn, as a fresh TUNER_MODE=apply deployment would (--online-runs times, with other seeds);
+// sweep, the transitions of fixed-threshold runs of each training year fitted with trainTuner;
+// both. The evaluation year runs the sweep of
 // fixed thresholds and the tuned policy with the trained model, frozen (no learning, no
 // exploration), and compares their rewards three ways (see SweepRow). Before training, the
 // learner's interaction prior (LearnerOptions.interactionRidge) is chosen by validation: each
