@@ -26,24 +26,26 @@ export interface WebhookEndpoint {
 
 const optedIn: V1LabelSelector = { matchLabels: { [ENABLED_LABEL]: 'true' } };
 
+/** What both webhooks share: our endpoint path, fail open, opted-in namespaces' pods only. */
+function webhook(ep: WebhookEndpoint, name: string, path: string, operations: string[]) {
+  return {
+    name,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Ignore',
+    timeoutSeconds: ep.timeoutSeconds ?? 3,
+    clientConfig: { url: `${ep.url}${path}`, caBundle: ep.caBundle },
+    rules: [{ apiGroups: [''], apiVersions: ['v1'], operations, resources: ['pods'], scope: 'Namespaced' }],
+    namespaceSelector: optedIn,
+  };
+}
+
 export function mutatingConfig(ep: WebhookEndpoint): V1MutatingWebhookConfiguration {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: CONFIG_NAME },
-    webhooks: [
-      {
-        name: 'mutate.carbon-kube.io',
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Ignore',
-        timeoutSeconds: ep.timeoutSeconds ?? 3,
-        reinvocationPolicy: 'IfNeeded',
-        clientConfig: { url: `${ep.url}/mutate`, caBundle: ep.caBundle },
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }],
-        namespaceSelector: optedIn,
-      },
-    ],
+    webhooks: [{ ...webhook(ep, 'mutate.carbon-kube.io', '/mutate', ['CREATE']), reinvocationPolicy: 'IfNeeded' }],
   };
 }
 
@@ -52,18 +54,7 @@ export function validatingConfig(ep: WebhookEndpoint): V1ValidatingWebhookConfig
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: CONFIG_NAME },
-    webhooks: [
-      {
-        name: 'validate.carbon-kube.io',
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Ignore',
-        timeoutSeconds: ep.timeoutSeconds ?? 3,
-        clientConfig: { url: `${ep.url}/validate`, caBundle: ep.caBundle },
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'], scope: 'Namespaced' }],
-        namespaceSelector: optedIn,
-      },
-    ],
+    webhooks: [webhook(ep, 'validate.carbon-kube.io', '/validate', ['CREATE', 'UPDATE'])],
   };
 }
 
