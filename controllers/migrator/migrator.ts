@@ -47,21 +47,15 @@ export interface MigrationRun {
   records: EvictionRecord[];
 }
 
-export interface Migrator {
-  /** One pass now (shares a pass already under way). */
-  runOnce(): Promise<MigrationRun>;
-  start(): void;
-  /** Stops the schedule and waits for a pass under way. */
-  stop(): Promise<void>;
-}
+/** runOnce: one pass now (shares a pass under way); stop: ends the schedule and waits for a pass under way. */
+export type Migrator = PeriodicTask<MigrationRun>;
 
 export function createMigrator(deps: MigratorDeps): Migrator {
   const reader = new SnapshotReader(deps.kubeConfig);
   const evictor = deps.evictor ?? kubeEvictor(deps.kubeConfig);
   const own = deps.ownEvictions ?? new OwnEvictions();
   const clock = deps.clock ?? Date.now;
-  const task = new PeriodicTask({ name: 'migrator', schedule: deps.config.schedule, log: deps.log, run: () => migrationPass(deps, reader, evictor, own, clock) });
-  return { runOnce: () => task.runOnce(), start: () => task.start(), stop: () => task.stop() };
+  return new PeriodicTask({ name: 'migrator', schedule: deps.config.schedule, log: deps.log, run: () => migrationPass(deps, reader, evictor, own, clock) });
 }
 
 /** Creates the migrator and starts its schedule. */

@@ -25,17 +25,12 @@ export interface TainterPass {
   conflicted: string[];
 }
 
-export interface Tainter {
-  runOnce(): Promise<TainterPass>;
-  start(): void;
-  /** Stops the schedule; the taints stay (a successor leader takes over from them). */
-  stop(): Promise<void>;
-}
+/** stop ends the schedule; the taints stay (a successor leader takes over from them). */
+export type Tainter = PeriodicTask<TainterPass>;
 
 export function createTainter(deps: TainterDeps): Tainter {
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
-  const task = new PeriodicTask({ name: 'tainter', schedule: deps.config.schedule, log: deps.log, run: () => taintPass(core, deps) });
-  return { runOnce: () => task.runOnce(), start: () => task.start(), stop: () => task.stop() };
+  return new PeriodicTask({ name: 'tainter', schedule: deps.config.schedule, log: deps.log, run: () => taintPass(core, deps) });
 }
 
 export function startTainter(deps: TainterDeps): Tainter {
