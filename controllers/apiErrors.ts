@@ -13,6 +13,16 @@ export function statusCode(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
+/** A read whose object may not exist: 404 reads as undefined, any other error is thrown. */
+export async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
 /** The Status object the server sent (the client hands it over as text or as an object). */
 export function statusBody(err: unknown): StatusBody | undefined {
   if (!(err instanceof ApiException)) return undefined;

@@ -1,5 +1,6 @@
 // Lease-based leader election (coordination.k8s.io/v1): one replica polls, the others read its table.
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { absentOn404 } from '../controllers/apiErrors.js';
 import type { Logger } from '../webhook/log.js';
 
 /** What the elector reads and writes; times in ms since epoch. */
@@ -173,13 +174,9 @@ export class LeaderElector {
 export function kubeLeaseApi(kubeConfig: KubeConfig, namespace: string, name: string): LeaseApi {
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
   return {
-    async read() {
-      try {
-        return fromLease(await api.readNamespacedLease({ name, namespace }));
-      } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return undefined;
-        throw err;
-      }
+    read: async () => {
+      const lease = await absentOn404(() => api.readNamespacedLease({ name, namespace }));
+      return lease && fromLease(lease);
     },
     create: (record) => conflictsAsLeaseConflict(async () => fromLease(await api.createNamespacedLease({ namespace, body: toLease(record, name, namespace) }))),
     replace: (record) => conflictsAsLeaseConflict(async () => fromLease(await api.replaceNamespacedLease({ name, namespace, body: toLease(record, name, namespace) }))),

@@ -1,5 +1,6 @@
 // The shared table: the leader writes it to ConfigMap carbon-intensity, every replica watches it.
 import { ApiException, CoreV1Api, Watch, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { absentOn404 } from '../controllers/apiErrors.js';
 import type { Logger } from '../webhook/log.js';
 import type { IntensityTable } from './table.js';
 import { formatTable, parseTable } from './tableJson.js';
@@ -120,13 +121,9 @@ export function kubeConfigMapApi(kubeConfig: KubeConfig, namespace: string, name
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const snapshot = (cm: V1ConfigMap): ConfigMapSnapshot => ({ data: cm.data ?? {}, resourceVersion: cm.metadata?.resourceVersion });
   return {
-    async read() {
-      try {
-        return snapshot(await core.readNamespacedConfigMap({ name, namespace }));
-      } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return undefined;
-        throw err;
-      }
+    read: async () => {
+      const cm = await absentOn404(() => core.readNamespacedConfigMap({ name, namespace }));
+      return cm && snapshot(cm);
     },
     async write(data, annotations) {
       const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, annotations, labels: { 'app.kubernetes.io/part-of': 'carbon-kube' } }, data };

@@ -2,6 +2,7 @@
 // the simulator and people (kubectl get cm -o yaml) can read it. Read-modify-write with the
 // ConfigMap's resourceVersion: a concurrent writer makes ours fail with 409, and we redo it.
 import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { absentOn404 } from '../apiErrors.js';
 import type { Logger } from '../../webhook/log.js';
 import type { EvictionRecord } from './evictionRecord.js';
 import {
@@ -133,14 +134,9 @@ export function configMapSlot(kubeConfig: KubeConfig, namespace: string, name = 
     data: { [HISTORY_KEY]: text },
   });
   return {
-    async read() {
-      try {
-        const cm = await core.readNamespacedConfigMap({ name, namespace });
-        return { text: cm.data?.[HISTORY_KEY], resourceVersion: cm.metadata?.resourceVersion ?? '' };
-      } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return undefined;
-        throw err;
-      }
+    read: async () => {
+      const cm = await absentOn404(() => core.readNamespacedConfigMap({ name, namespace }));
+      return cm && { text: cm.data?.[HISTORY_KEY], resourceVersion: cm.metadata?.resourceVersion ?? '' };
     },
     create: (text) => conflictsAsHistoryConflict(() => core.createNamespacedConfigMap({ namespace, body: body(text) })),
     replace: (text, resourceVersion) =>
