@@ -32,6 +32,10 @@ if [ "${ONLY:-}" != migration ]; then
     done
     run "$w-dayahead-6h-dayahead" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$DAYAHEAD"
     run "$w-single-nodelay" "$wl" "single-grid-ciso-$w" "$HISTORY"
+    # Gated pods waiting for room in their preferred zone (GATE_WAIT_FOR_ROOM=true; off by default).
+    run "$w-multi-6h-persistence-gateroom" "$wl" "multi-grid-$w" "$HISTORY" --max-delay 6h --forecast persistence --gate-room
+    run "$w-dayahead-6h-persistence-gateroom" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast persistence --gate-room
+    run "$w-dayahead-6h-dayahead-gateroom" "$wl" "dayahead-3grid-$w" "$DAYAHEAD" --max-delay 6h --forecast "$DAYAHEAD" --gate-room
   done
 fi
 
@@ -51,6 +55,13 @@ for w in $([ "${ONLY:-}" = headline ] || echo azure pai); do
     run "${base[0]}-live" "${base[@]:1}"
     run "${base[0]}-known" "${base[@]:1}" --remaining-runtime known
     run "${base[0]}-resume" "${base[@]:1}" --migration-cost resume
+    if [ "$d" = 6h ]; then
+      for v in "off --no-migrate" "any-unknown --migrate-target any-with-room --remaining-runtime unknown" "cleanest-unknown --remaining-runtime unknown" "live" "known --remaining-runtime known" "resume --migration-cost resume"; do
+        read -r name flags <<< "$v"
+        # shellcheck disable=SC2086 # flags is a list of words
+        run "${base[0]}-$name-gateroom" "${base[@]:1}" $flags --gate-room
+      done
+    fi
   done
 done
 

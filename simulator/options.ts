@@ -52,8 +52,8 @@ policies
   --mode M             prefer | require | off for pods without an annotation (default prefer)
   --scale X            exponential strategy scale (default 100)
   --no-gates           carbon-kube without green-window gates (placement only)
-  --no-gate-room       release a gated pod at its window even when its preferred zone is full
-                       (default: it waits for room there, never past its deadline, as live)
+  --gate-room          at its window, a gated pod whose preferred zone is full waits for room
+                       there, never past its deadline (live GATE_WAIT_FOR_ROOM=true; default off)
   --gate-min-improvement F  a window must be this much cleaner to wait for (0-0.95, default 0.05)
   --forecast F         what the webhook's table forecasts (read by the green-window gate):
                        perfect | persistence | FILE.csv (timestamp,zone,actual,dayahead_forecast)
@@ -184,7 +184,7 @@ interface Flags {
   out?: string;
   help?: boolean;
   'no-gates'?: boolean;
-  'no-gate-room'?: boolean;
+  'gate-room'?: boolean;
   'gate-min-improvement'?: string;
   'no-migrate'?: boolean;
   'migrate-every'?: string;
@@ -224,7 +224,7 @@ function parseFlags(argv: readonly string[]): Flags {
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         'no-gates': { type: 'boolean' },
-        'no-gate-room': { type: 'boolean' },
+        'gate-room': { type: 'boolean' },
         'gate-min-improvement': { type: 'string' },
         'no-migrate': { type: 'boolean' },
         'migrate-every': { type: 'string' },
@@ -252,7 +252,7 @@ function placementConfig(values: Flags): PlacementConfig {
   return {
     ...defaults,
     gatesEnabled: !values['no-gates'] && defaults.gatesEnabled !== false,
-    gateWaitForRoom: !values['no-gate-room'] && defaults.gateWaitForRoom !== false,
+    gateWaitForRoom: values['gate-room'] === true || defaults.gateWaitForRoom === true,
     gateMinImprovement: numberFlag('--gate-min-improvement', values['gate-min-improvement'], defaults.gateMinImprovement ?? 0.05, 0, 0.95),
     strategy: oneOf<ScoringStrategy>('--strategy', values.strategy, defaults.strategy, ['linear', 'exponential', 'threshold']),
     carbonWeight: integerFlag('--weight', values.weight, defaults.carbonWeight, 0, 100),

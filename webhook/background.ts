@@ -38,7 +38,7 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     kubeConfig: deps.cluster,
     log,
     gatesEnabled: () => deps.placement().gatesEnabled !== false,
-    waitForRoom: () => deps.placement().gateWaitForRoom !== false,
+    waitForRoom: () => deps.placement().gateWaitForRoom === true,
     onPass: (stillGated) => {
       state.gatedPods = stillGated;
       metrics.gatedPods.set(stillGated);

@@ -15,7 +15,7 @@ export interface GateControllerOptions {
   log: Logger;
   /** False when gating is switched off: every gate is released. */
   gatesEnabled(): boolean;
-  /** Hold a pod whose window came while its preferred zone has no room (GATE_WAIT_FOR_ROOM); default true. */
+  /** Hold a pod whose window came while its preferred zone has no room (GATE_WAIT_FOR_ROOM); default false. */
   waitForRoom?(): boolean;
   /** How often to look at gated pods. */
   intervalMs?: number;
@@ -62,7 +62,7 @@ export class GateController {
     }
     const now = clock();
     const enabled = this.options.gatesEnabled();
-    const wantsRoom = (this.options.waitForRoom?.() ?? true) && pods.some((p) => needsRoom(p, now, enabled));
+    const wantsRoom = (this.options.waitForRoom?.() ?? false) && pods.some((p) => needsRoom(p, now, enabled));
     const room = wantsRoom ? await this.readRoom() : undefined;
     const plan = planReleases(pods, now, enabled, room);
     let stillGated = plan.waiting + plan.heldForRoom.length;

@@ -1,6 +1,6 @@
 // carbon-kube: every pod passes through the webhook's own mutation (placement, patch, green-window
-// gate), and gated pods are released when the gate controller's own verdict says so, waiting for
-// room in their preferred zone as the live controller does (releaseWhenRoom).
+// gate), and gated pods are released when the gate controller's own verdict says so; with
+// gateWaitForRoom, a pod at its window waits for room in its preferred zone as live (releaseWhenRoom).
 import type { V1Pod } from '@kubernetes/client-node';
 import { mutatePod, type MutationResult } from '../../webhook/admission/mutate.js';
 import type { AdmissionRequest } from '../../webhook/admission/review.js';
@@ -35,7 +35,7 @@ export function carbonKubePolicy(ctx: CarbonKubeContext, migrator?: MigratorStep
     name,
     admit: (job, now) => admitThroughWebhook(jobPod(job), { ...ctx, config: configAt() }, now).pod,
     gate: (_job, pod, now) => gateReleaseTime(pod, now, ctx.config.gatesEnabled !== false),
-    ...(ctx.config.gatesEnabled !== false && ctx.config.gateWaitForRoom !== false ? { release: (_job: unknown, pod: V1Pod, nodes: readonly SimNode[], now: number) => releaseAtRoom(pod, nodes, now) } : {}),
+    ...(ctx.config.gatesEnabled !== false && ctx.config.gateWaitForRoom === true ? { release: (_job: unknown, pod: V1Pod, nodes: readonly SimNode[], now: number) => releaseAtRoom(pod, nodes, now) } : {}),
     ...(migrator ? { migrator } : {}),
   };
 }

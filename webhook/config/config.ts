@@ -55,7 +55,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
       exponentialScale: read.number('EXPONENTIAL_SCALE', 100, 1, 100000),
       gatesEnabled: read.bool('GATES_ENABLED', true),
       gateMinImprovement: read.number('GATE_MIN_IMPROVEMENT', 0.05, 0, 0.95),
-      gateWaitForRoom: read.bool('GATE_WAIT_FOR_ROOM', true),
+      gateWaitForRoom: read.bool('GATE_WAIT_FOR_ROOM', false),
     },
     zoneGridMap: read.pairs('ZONE_GRID_MAP', '', true),
     offlineZones: read.pairs('OFFLINE_ZONES', DEFAULT_OFFLINE_ZONES, false),

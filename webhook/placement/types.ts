@@ -33,7 +33,8 @@ export interface PlacementConfig {
   gateMinImprovement?: number;
   /**
    * At its window, a gated pod whose preferred zone has no node with room waits for room (every
-   * 5 minutes, never past its deadline) instead of landing in a dirty zone (default true).
+   * pass, never past its deadline) instead of landing in a dirty zone. Off by default: the contract
+   * releases a pod at its window or deadline, whichever comes first (GATE_WAIT_FOR_ROOM).
    */
   gateWaitForRoom?: boolean;
 }

@@ -13,7 +13,8 @@ describe('green-window gate on the real control plane', function () {
   let c: WebhookCluster;
 
   before(async function () {
-    c = await WebhookCluster.start({ intensities: { GB: 300, 'US-CAL-CISO': 320, 'US-MIDA-PJM': 420 } });
+    // GATE_WAIT_FOR_ROOM is off by default; on here for the second test (the first has room anyway).
+    c = await WebhookCluster.start({ intensities: { GB: 300, 'US-CAL-CISO': 320, 'US-MIDA-PJM': 420 }, webhookEnv: { GATE_WAIT_FOR_ROOM: 'true' } });
     await c.createNamespace(NS, true);
   });
 

@@ -14,7 +14,7 @@ describe('configuration', () => {
       exponentialScale: 100,
       gatesEnabled: true,
       gateMinImprovement: 0.05,
-      gateWaitForRoom: true,
+      gateWaitForRoom: false,
     });
     expect(Object.keys(c.offlineZones)).to.deep.equal(['europe-west2-a', 'us-east4-a', 'us-west2-a']);
   });
