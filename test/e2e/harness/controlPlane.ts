@@ -45,7 +45,22 @@ export class ControlPlane {
     private readonly opts: ControlPlaneOptions,
   ) {}
 
+  /**
+   * Boots a control plane. A free port found by freePort can be taken before the component binds
+   * it (an apiserver's outgoing connections use the same ephemeral range): a boot that fails on
+   * "address already in use" is retried from scratch, twice at most.
+   */
   static async start(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ControlPlane.startOnce(opts);
+      } catch (err) {
+        if (attempt >= 3 || !String(err instanceof Error ? err.message : err).includes('address already in use')) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     const binDir = opts.binDir ?? findBinDir();
     const dir = mkdtempSync(join(tmpdir(), 'carbon-kube-e2e-'));
     const apiPort = await freePort();
@@ -94,7 +109,7 @@ export class ControlPlane {
 
   private async boot(apiPort: number): Promise<void> {
     const pki = this.writePki();
-    const [etcdClient, etcdPeer, schedPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [etcdClient, etcdPeer] = [await freePort(), await freePort()];
     mkdirSync(join(this.dir, 'logs'));
 
     this.spawn('etcd', [
@@ -135,6 +150,9 @@ export class ControlPlane {
     ]);
     const tls = { ca: this.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem };
     await this.waitHealthy('kube-apiserver', `${this.server}/readyz`, tls);
+
+    // Picked only now, so that the apiserver's own connections had no chance to take them.
+    const [schedPort, kcmPort] = [await freePort(), await freePort()];
 
     this.spawn('kube-scheduler', [
       `--kubeconfig=${this.kubeconfigPath}`,
