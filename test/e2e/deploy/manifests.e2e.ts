@@ -18,7 +18,14 @@ import { loadControllersConfig } from '../../../controllers/config.js';
 import { configuredSources } from '../../../poller/configuredSources.js';
 import { tunerSettingsFromEnv } from '../../../tuner/tunerRuntime.js';
 import { loadConfig } from '../../../webhook/config/config.js';
-import { expectHardenedDeployment, expectLeastPrivilege, expectNetworkPolicy, expectSafeWebhooks } from '../../unit/deploy/expectations.js';
+import {
+  DEFAULT_FEATURES,
+  expectHardenedDeployment,
+  expectLeastPrivilege,
+  expectNetworkPolicy,
+  expectSafeWebhooks,
+  type RbacFeatures,
+} from '../../unit/deploy/expectations.js';
 import { ControlPlane } from '../harness/controlPlane.js';
 import {
   chartDir,
@@ -38,11 +45,14 @@ const NS = 'carbon-kube';
 const ALL_ON_NS = 'carbon-ops';
 const FOREIGN_GROUPS = ['cert-manager.io', 'monitoring.coreos.com'];
 
-/** What every rendering (overlays, chart) must keep of the base: one definition for all of them. */
-function itKeepsTheBase(objects: () => K8sObject[]): void {
+/**
+ * What every rendering (overlays, chart) must keep of the base: one definition for all of them.
+ * `features`: the switches on in this rendering, which decide the exact permissions.
+ */
+function itKeepsTheBase(objects: () => K8sObject[], features: RbacFeatures = DEFAULT_FEATURES): void {
   it('keeps the hardening, least privilege and safe webhooks of the base', function () {
     expectHardenedDeployment(objects());
-    expectLeastPrivilege(objects());
+    expectLeastPrivilege(objects(), features);
     expectSafeWebhooks(objects());
     expectNetworkPolicy(objects());
   });
@@ -218,6 +228,13 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       expect(res.status).not.to.equal(0);
       expect(`${res.stdout}${res.stderr}`).to.match(/\/tuner\/mode.*must be one of/);
     });
+
+    it('refuses webhook.failurePolicy=Fail: the webhooks must never block admission', function () {
+      this.timeout(30_000);
+      const res = spawnSync(join(plane().binDir, 'helm'), ['lint', chartDir, '--set', 'webhook.failurePolicy=Fail'], { encoding: 'utf8' });
+      expect(res.status).not.to.equal(0);
+      expect(`${res.stdout}${res.stderr}`).to.match(/\/webhook\/failurePolicy.*value must be 'Ignore'/);
+    });
   });
 
   describe('helm chart with default values', function () {
@@ -274,7 +291,7 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
 
     itRendersAcceptedSettings(() => objects);
 
-    itKeepsTheBase(() => objects);
+    itKeepsTheBase(() => objects, { migrator: true, tainter: true });
 
     it('passes every setting to the process', function () {
       const values = parse(readFileSync(valuesFile, 'utf8'));
@@ -313,7 +330,7 @@ describe('deployment manifests against a real kube-apiserver (server-side dry ru
       const keys = find(objects, 'Secret', 'green-carbon-kube-api-keys');
       expect(keys.stringData).to.deep.equal({ ELECTRICITYMAPS_API_KEY: 'em-test-key', WATTTIME_USERNAME: 'wt-user', WATTTIME_PASSWORD: 'wt-password' });
       const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === 'api-keys');
-      expect(volume.secret).to.deep.equal({ secretName: 'green-carbon-kube-api-keys', optional: true });
+      expect(volume.secret).to.deep.equal({ secretName: 'green-carbon-kube-api-keys', optional: true, defaultMode: 0o440 });
     });
 
     it('keeps the webhooks away from kube-system, its own namespace and the listed ones', function () {

@@ -1,7 +1,7 @@
 // Renders our deployment artifacts with the real tools (kubectl kustomize, helm template) and
 // picks the result apart, for the deploy e2e tests.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,25 @@ export function kustomize(binDir: string, dir: string): K8sObject[] {
 }
 
 /**
+ * The kustomize base with the named components of manifests/components (e.g. ['migrator']), as a
+ * user's overlay would use them; copied to a temp dir so nothing lands in the work tree.
+ */
+export function renderBaseWithComponents(binDir: string, components: string[]): K8sObject[] {
+  const root = mkdtempSync(join(tmpdir(), 'carbon-kube-components-'));
+  cpSync(join(manifestsDir, 'base'), join(root, 'base'), { recursive: true });
+  cpSync(join(manifestsDir, 'components'), join(root, 'components'), { recursive: true });
+  const overlay = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: ['../base'],
+    components: components.map((c) => `../components/${c}`),
+  };
+  mkdirSync(join(root, 'overlay'));
+  writeFileSync(join(root, 'overlay/kustomization.yaml'), stringify(overlay));
+  return kustomize(binDir, join(root, 'overlay'));
+}
+
+/**
  * The self-signed overlay as a user gets it after `npx tsx scripts/gen-certs.ts`: the overlay and
  * base are copied to a temp dir so the generated certificates never land in the work tree.
  */
@@ -69,10 +88,12 @@ export function renderSelfSignedOverlay(binDir: string): K8sObject[] {
   return kustomize(binDir, join(root, 'overlays/self-signed'));
 }
 
-export function helmTemplate(binDir: string, release: string, namespace: string, valuesFiles: string[] = []): K8sObject[] {
+/** `helm template` of the chart with values files and then `--set` values (`{'migrator.enabled': 'true'}`). */
+export function helmTemplate(binDir: string, release: string, namespace: string, valuesFiles: string[] = [], sets: Record<string, string> = {}): K8sObject[] {
   const helm = join(binDir, 'helm');
   if (!existsSync(helm)) throw new Error(`no helm in ${binDir}; run scripts/envtest.sh`);
   const args = ['template', release, chartDir, '--namespace', namespace, '--kube-version', KUBE_VERSION];
   for (const f of valuesFiles) args.push('--values', f);
+  for (const [key, value] of Object.entries(sets)) args.push('--set', `${key}=${value}`);
   return parseObjects(run(helm, args).stdout);
 }

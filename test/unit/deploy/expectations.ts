@@ -2,6 +2,10 @@
 // chart with any values): shared by the unit tests on the plain files and the e2e tests on the
 // kustomize/helm output.
 import { expect } from 'chai';
+import { HISTORY_CONFIGMAP } from '../../../controllers/history/historyBuffer.js';
+import { TABLE_CONFIGMAP } from '../../../poller/tableConfigMap.js';
+import { POLLER_LEASE } from '../../../poller/tableSharing.js';
+import { TUNER_CONFIGMAP } from '../../../tuner/configMapModelStore.js';
 
 export interface K8sObject {
   apiVersion: string;
@@ -16,57 +20,95 @@ export function only(objects: K8sObject[], kind: string): K8sObject {
   return hits[0]!;
 }
 
-/** "group resource verb" for each permission a set of RBAC rules grants. */
-export function grants(rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>): string[] {
+export interface RbacRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/**
+ * "group resource verb" for each permission a set of RBAC rules grants, with " name" appended
+ * when a rule is limited to named objects (one string per name).
+ */
+export function grants(rules: RbacRule[]): string[] {
   const out = new Set<string>();
   for (const r of rules) {
-    expect(r.resourceNames, 'no resourceNames are used').to.equal(undefined);
-    for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g || 'core'} ${res} ${v}`);
+    for (const g of r.apiGroups) {
+      for (const res of r.resources) {
+        for (const v of r.verbs) {
+          const base = `${g || 'core'} ${res} ${v}`;
+          if (r.resourceNames) for (const name of r.resourceNames) out.add(`${base} ${name}`);
+          else out.add(base);
+        }
+      }
+    }
   }
   return [...out].sort();
 }
 
-export const CLUSTER_GRANTS = [
-  'core events create',
-  'core events patch',
-  'core namespaces get',
-  'core namespaces list',
-  'core namespaces watch',
-  'core nodes get',
-  'core nodes list',
-  'core nodes patch',
-  'core nodes watch',
-  'core pods get',
-  'core pods list',
-  'core pods patch',
-  'core pods watch',
+/** The switches of the chart that change what the process asks the apiserver for. */
+export interface RbacFeatures {
+  migrator: boolean;
+  tainter: boolean;
+}
+
+export const DEFAULT_FEATURES: RbacFeatures = { migrator: false, tainter: false };
+
+/**
+ * What each feature calls, read from the code (see manifests/INSTALL.md, "Permissions"). Always:
+ * the webhook's Node and Namespace informers; the gate controller (lists gated pods, patches the
+ * gate off; needed with gates off too, since it then releases every gate left behind); the
+ * savings estimator (opted-in namespaces, their pods, nodes). The eviction observer runs with the
+ * migrator (HISTORY_OBSERVE defaults to MIGRATOR_ENABLED).
+ */
+const CLUSTER_ALWAYS = ['core namespaces list', 'core namespaces watch', 'core nodes list', 'core nodes watch', 'core pods list', 'core pods patch'];
+const CLUSTER_MIGRATOR = [
   'core pods/eviction create',
-  'events.k8s.io events create',
-  'events.k8s.io events patch',
-  'policy poddisruptionbudgets get',
-  'policy poddisruptionbudgets list',
-  'policy poddisruptionbudgets watch',
-].sort();
+  'apps replicasets list',
+  'apps statefulsets list',
+  'core replicationcontrollers list',
+  'batch jobs list',
+  // the eviction observer
+  'core pods watch',
+  'core namespaces get',
+  'core nodes get',
+];
+const CLUSTER_TAINTER = ['core nodes patch'];
 
-export const NAMESPACE_GRANTS = [
-  'core configmaps create',
-  'core configmaps get',
-  'core configmaps list',
-  'core configmaps patch',
-  'core configmaps update',
-  'core configmaps watch',
+/** In our namespace: the Lease, the three state ConfigMaps by name, and the namespace itself. */
+const NAMESPACE_ALWAYS = [
+  `coordination.k8s.io leases get ${POLLER_LEASE}`,
+  `coordination.k8s.io leases update ${POLLER_LEASE}`,
   'coordination.k8s.io leases create',
-  'coordination.k8s.io leases get',
-  'coordination.k8s.io leases update',
-].sort();
+  ...[TABLE_CONFIGMAP, TUNER_CONFIGMAP, HISTORY_CONFIGMAP].map((name) => `core configmaps get ${name}`),
+  ...[TABLE_CONFIGMAP, TUNER_CONFIGMAP].map((name) => `core configmaps update ${name}`),
+  `core configmaps watch ${TABLE_CONFIGMAP}`,
+  'core configmaps create',
+  'core namespaces get',
+];
+const NAMESPACE_MIGRATOR = [`core configmaps update ${HISTORY_CONFIGMAP}`];
 
-/** Exactly the permissions the process needs, bound to its ServiceAccount, nothing more. */
-export function expectLeastPrivilege(objects: K8sObject[]): void {
+export function expectedGrants(features: RbacFeatures): { cluster: string[]; namespaced: string[] } {
+  return {
+    cluster: [...CLUSTER_ALWAYS, ...(features.migrator ? CLUSTER_MIGRATOR : []), ...(features.tainter ? CLUSTER_TAINTER : [])].sort(),
+    namespaced: [...NAMESPACE_ALWAYS, ...(features.migrator ? NAMESPACE_MIGRATOR : [])].sort(),
+  };
+}
+
+/** Exactly the permissions the enabled features need, bound to the process's ServiceAccount, nothing more. */
+export function expectLeastPrivilege(objects: K8sObject[], features: RbacFeatures = DEFAULT_FEATURES): void {
   const sa = only(objects, 'ServiceAccount');
   const clusterRole = only(objects, 'ClusterRole');
   const role = only(objects, 'Role');
-  expect(grants(clusterRole.rules)).to.deep.equal(CLUSTER_GRANTS);
-  expect(grants(role.rules)).to.deep.equal(NAMESPACE_GRANTS);
+  const want = expectedGrants(features);
+  expect(grants(clusterRole.rules), 'ClusterRole').to.deep.equal(want.cluster);
+  expect(grants(role.rules), 'Role').to.deep.equal(want.namespaced);
+  // The apiserver cannot limit create by name (the name is not known when it authorizes): such a
+  // rule with resourceNames would grant nothing.
+  for (const rule of [...clusterRole.rules, ...role.rules] as RbacRule[]) {
+    if (rule.resourceNames) expect(rule.verbs, JSON.stringify(rule)).not.to.include('create');
+  }
   expect(role.metadata.namespace).to.equal(sa.metadata.namespace);
   for (const [binding, target] of [
     [only(objects, 'ClusterRoleBinding'), clusterRole],
@@ -120,6 +162,8 @@ export function expectHardenedDeployment(objects: K8sObject[]): void {
   expect(tls.secret.secretName).to.be.a('string');
   const keys = pod.volumes.find((v: any) => v.name === 'api-keys');
   expect(keys.secret.optional, 'API keys are optional').to.equal(true);
+  // Secrets readable by owner and group only (the pod's fsGroup makes them ours), not by others.
+  for (const secret of [tls, keys]) expect(secret.secret.defaultMode, secret.name).to.equal(0o440);
   const keysMount = c.volumeMounts.find((m: any) => m.name === 'api-keys');
   for (const name of ['ELECTRICITYMAPS_API_KEY', 'WATTTIME_USERNAME', 'WATTTIME_PASSWORD']) {
     expect(env[`${name}_FILE`]?.value, name).to.equal(`${keysMount.mountPath}/${name}`);
@@ -143,7 +187,23 @@ export function expectHardenedDeployment(objects: K8sObject[]): void {
   expect(svcPort('metrics')).to.include({ port: 9090, targetPort: 'metrics' });
 }
 
-/** Both webhooks fail open, quickly, without side effects, and skip kube-system and our namespace. */
+/**
+ * The validating webhook is sent only objects carrying a carbon-kube.io/ label or annotation: it
+ * judges nothing else (validateObject looks only at the new object's carbon-kube.io/ keys).
+ */
+export const VALIDATION_MATCH_CONDITIONS = [
+  {
+    name: 'carbon-kube-keys',
+    expression:
+      "(has(object.metadata.labels) && object.metadata.labels.exists(k, k.startsWith('carbon-kube.io/'))) || " +
+      "(has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('carbon-kube.io/')))",
+  },
+];
+
+/**
+ * Both webhooks fail open (never settable to Fail), quickly, without side effects, and skip
+ * kube-system and our namespace; the validating one sees only objects with our keys.
+ */
 export function expectSafeWebhooks(objects: K8sObject[]): void {
   const service = only(objects, 'Service');
   const namespace = service.metadata.namespace;
@@ -172,6 +232,9 @@ export function expectSafeWebhooks(objects: K8sObject[]): void {
   ]);
   // Namespaces are matched on their own labels: an opt-in requirement would let them dodge validation.
   expect(validating[0].namespaceSelector.matchExpressions.map((e: any) => e.key)).not.to.include('carbon-kube.io/enabled');
+  expect(validating[0].matchConditions).to.deep.equal(VALIDATION_MATCH_CONDITIONS);
+  // Every pod of an opted-in namespace must reach the mutating webhook.
+  expect(mutating[0].matchConditions).to.equal(undefined);
 }
 
 /** Admission from anywhere, metrics from the monitoring namespace only, egress to DNS and HTTPS. */

@@ -1,13 +1,16 @@
 // The plain files under manifests/: the kustomize base, the monitoring rules and their copies,
 // the Grafana dashboards, and the self-signed overlay's certificate files.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import fc from 'fast-check';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { certFacts, createCa, isIssuedBy } from '../../../certs/authority.js';
 import { overlayCertFiles, serviceDnsNames, WEBHOOK_NAMES, writeOverlayCerts } from '../../../scripts/gen-certs.js';
+import { loadControllersConfig } from '../../../controllers/config.js';
+import { validateObject } from '../../../webhook/admission/validate.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';
 import { expectHardenedDeployment, expectLeastPrivilege, expectNetworkPolicy, expectSafeWebhooks, only, type K8sObject } from './expectations.js';
 
@@ -64,6 +67,13 @@ describe('deploy: kustomize base', function () {
     expect(envFrom).to.deep.equal(generated);
   });
 
+  it('runs the migrator dry by default, as the chart and the process do', function () {
+    const literals = kustomization.configMapGenerator[0].literals as string[];
+    expect(literals).to.include('MIGRATOR_DRY_RUN=true');
+    expect(parse(read('helm/carbon-kube/values.yaml')).migrator.dryRun).to.equal(true);
+    expect(loadControllersConfig({}).migrator.limits.dryRun, 'MIGRATOR_DRY_RUN unset').to.equal(true);
+  });
+
   it('sets every setting the Helm chart sets, so the two installs behave alike', function () {
     const literals = (kustomization.configMapGenerator[0].literals as string[]).map((l) => l.split('=')[0]!);
     const chartConfig = readFileSync(join(manifests, 'helm/carbon-kube/templates/configmap.yaml'), 'utf8');
@@ -74,21 +84,81 @@ describe('deploy: kustomize base', function () {
   });
 });
 
+describe('deploy: Helm chart values', function () {
+  const values = parse(read('helm/carbon-kube/values.yaml'));
+  const schema = JSON.parse(read('helm/carbon-kube/values.schema.json'));
+
+  it('has no setting that makes a webhook fail closed', function () {
+    expect(values.webhook).not.to.have.property('failurePolicy');
+    // Still accepted with its only safe value, so values files of earlier charts install.
+    expect(schema.properties.webhook.properties.failurePolicy.enum).to.deep.equal(['Ignore']);
+  });
+});
+
+describe('deploy: validating webhook match conditions', function () {
+  // The webhook configurations send only objects with a carbon-kube.io/ key in their own labels
+  // or annotations (manifests/base/webhooks.yaml). That is safe only if the validator allows
+  // every other request, whatever the old object held.
+  const foreignKey = fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !k.startsWith('carbon-kube.io/'));
+  const foreignMap = fc.option(fc.dictionary(foreignKey, fc.string({ maxLength: 10 }), { maxKeys: 4 }), { nil: undefined });
+  const anyMap = fc.option(
+    fc.dictionary(fc.oneof(foreignKey, fc.constantFrom('carbon-kube.io/mode', 'carbon-kube.io/typo', 'carbon-kube.io/grid-zone')), fc.string({ maxLength: 10 }), { maxKeys: 4 }),
+    { nil: undefined },
+  );
+  const metadata = (labels: unknown, annotations: unknown): Record<string, unknown> => ({
+    name: 'x',
+    ...(labels ? { labels } : {}),
+    ...(annotations ? { annotations } : {}),
+  });
+
+  it('lets the validator allow every object without such a key, on CREATE and UPDATE', function () {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('Pod', 'Namespace', 'Node'),
+        fc.constantFrom('CREATE' as const, 'UPDATE' as const),
+        foreignMap,
+        foreignMap,
+        anyMap,
+        anyMap,
+        (kind, operation, labels, annotations, oldLabels, oldAnnotations) => {
+          const verdict = validateObject({
+            uid: '1',
+            kind: { group: '', version: 'v1', kind },
+            operation,
+            object: { apiVersion: 'v1', kind, metadata: metadata(labels, annotations) },
+            oldObject: operation === 'UPDATE' ? { apiVersion: 'v1', kind, metadata: metadata(oldLabels, oldAnnotations) } : null,
+          });
+          expect(verdict.allowed).to.equal(true);
+        },
+      ),
+    );
+  });
+});
+
 describe('deploy: monitoring rules', function () {
   const rulesText = read('monitoring/rules.yml');
   const rules = parse(rulesText);
 
-  it('ships the same groups in rules.yml, the PrometheusRule and the Helm chart', function () {
-    expect(only(objectsOf(read('monitoring/prometheusrule.yaml')), 'PrometheusRule').spec).to.deep.equal(rules);
-    expect(read('helm/carbon-kube/files/rules.yml'), 'copy manifests/monitoring/rules.yml to the chart').to.equal(rulesText);
+  it('has one rule file: the chart\'s, linked from manifests/monitoring', function () {
+    const link = join(manifests, 'monitoring/rules.yml');
+    expect(lstatSync(link).isSymbolicLink(), 'monitoring/rules.yml is a symlink').to.equal(true);
+    expect(readlinkSync(link)).to.equal('../helm/carbon-kube/files/rules.yml');
   });
 
-  it('alerts on stale data, webhook errors and latency, failing pollers and tuner, dirty grids, no leader', function () {
+  it('ships the same groups in the kustomize PrometheusRule', function () {
+    expect(only(objectsOf(read('monitoring/prometheusrule.yaml')), 'PrometheusRule').spec).to.deep.equal(rules);
+  });
+
+  it('alerts on stale data, webhook errors and latency, failed webhook calls, certificate expiry, stuck gates, failing pollers and tuner, dirty grids, no leader', function () {
     const alerts = rules.groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert).map((r: any) => r.alert);
     expect(alerts).to.include.members([
       'CarbonKubeIntensityDataStale',
       'CarbonKubeWebhookErrors',
       'CarbonKubeWebhookSlow',
+      'CarbonKubeWebhookFailingOpen',
+      'CarbonKubeWebhookBlockingRequests',
+      'CarbonKubeCertificateExpiring',
+      'CarbonKubeGatedPodsPastDeadline',
       'CarbonKubePollerFailing',
       'CarbonKubeTunerFailing',
       'CarbonKubeAllZonesAboveThreshold',
