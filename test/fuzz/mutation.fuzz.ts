@@ -85,6 +85,19 @@ describe('fuzz: mutation handler and patch builder', () => {
     );
   });
 
+  it('mutatePod re-invoked after the table changed: a pod it already decided gets no further patch', () => {
+    fc.assert(
+      fc.property(wellFormedPod, context, table, (pod, ctx, later) => {
+        const { verdict } = mutatePod(createRequest(pod), ctx);
+        if (!verdict.patch) return;
+        const out = apply(pod, verdict.patch);
+        const again = mutatePod(createRequest(out), { ...ctx, table: () => later });
+        expect(again.verdict, 'a re-invocation against a new table adds nothing').to.deep.equal({ allowed: true });
+      }),
+      { numRuns: runs(2000), ...seed() },
+    );
+  });
+
   it('mutatePod on objects that only look like pods: returns an applicable patch or throws an Error (the route then allows)', () => {
     let threw = 0;
     fc.assert(

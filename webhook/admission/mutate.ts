@@ -29,20 +29,36 @@ export interface MutationResult {
 const ALLOW: AdmissionVerdict = { allowed: true };
 
 export function mutatePod(req: AdmissionRequest, ctx: PlacementContext): MutationResult {
-  // Affinity is immutable after creation, so only CREATE of a pod itself can be steered.
-  if (!isCorePod(req) || req.operation !== 'CREATE' || !req.object) return { verdict: ALLOW };
-  const pod = req.object as V1Pod;
-  const facts = podFacts(pod, ctx.namespaceDefaults?.(req.namespace ?? pod.metadata?.namespace ?? '') ?? {});
+  const pod = creatingPod(req);
+  if (!pod) return { verdict: ALLOW };
+  const facts = podFacts(pod, namespaceDefaults(req, pod, ctx));
   const config = ctx.config();
   const decision = decidePlacement(facts, ctx.zones(), ctx.table(), config);
-  if (decision.mode === 'off') return { verdict: ALLOW, decision };
+  // Hands-off pods (nobody schedules them, or we already decided) and mode off get no patch at all.
+  if (decision.mode === 'off' || decision.handsOff) return { verdict: ALLOW, decision };
   const window = greenWindowFor(facts, ctx, config);
-  const gate: GatePlan | undefined = window && { releaseAt: isoSeconds(window.releaseAt), deadline: isoSeconds(window.deadline) };
-  const extra = window ? [`gate until ${isoMinutes(window.releaseAt)} (${Math.round(window.windowIntensity)}g vs ${Math.round(window.nowIntensity)}g now)`] : [];
   // buildPatch applies and validates every op on a copy as it plans, so an op the apiserver
   // would reject throws here and the caller allows the pod unchanged.
-  const patch = buildPatch(pod, decision, describeDecision(decision, extra), gate);
+  const patch = buildPatch(pod, decision, describeDecision(decision, windowText(window)), window && gatePlan(window));
   return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision, ...(window ? { window } : {}) };
+}
+
+/** Affinity is immutable after creation, so only CREATE of a pod itself can be steered. */
+function creatingPod(req: AdmissionRequest): V1Pod | undefined {
+  return isCorePod(req) && req.operation === 'CREATE' && req.object ? req.object : undefined;
+}
+
+function namespaceDefaults(req: AdmissionRequest, pod: V1Pod, ctx: PlacementContext): Readonly<Record<string, string>> {
+  return ctx.namespaceDefaults?.(req.namespace ?? pod.metadata?.namespace ?? '') ?? {};
+}
+
+function gatePlan(window: GreenWindow): GatePlan {
+  return { releaseAt: isoSeconds(window.releaseAt), deadline: isoSeconds(window.deadline) };
+}
+
+function windowText(window: GreenWindow | undefined): string[] {
+  if (!window) return [];
+  return [`gate until ${isoMinutes(window.releaseAt)} (${Math.round(window.windowIntensity)}g vs ${Math.round(window.nowIntensity)}g now)`];
 }
 
 function greenWindowFor(facts: PodFacts, ctx: PlacementContext, config: PlacementConfig): GreenWindow | undefined {

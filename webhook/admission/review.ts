@@ -56,6 +56,11 @@ export function decodeReview(body: unknown): AdmissionRequest {
   }
   const req = body.request;
   if (!isRecord(req)) throw new MalformedReviewError('request must be an object');
+  checkRequest(req);
+  return req as unknown as AdmissionRequest;
+}
+
+function checkRequest(req: Record<string, unknown>): void {
   if (typeof req.uid !== 'string' || req.uid === '') throw new MalformedReviewError('request.uid must be a non-empty string');
   if (typeof req.operation !== 'string' || !OPERATIONS.includes(req.operation)) {
     throw new MalformedReviewError(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${show(req.operation)}`);
@@ -64,12 +69,15 @@ export function decodeReview(body: unknown): AdmissionRequest {
   if (!isRecord(kind) || typeof kind.kind !== 'string' || typeof kind.version !== 'string') {
     throw new MalformedReviewError('request.kind must be an object with group, version and kind');
   }
+  checkObjects(req);
+}
+
+function checkObjects(req: Record<string, unknown>): void {
   for (const field of ['object', 'oldObject'] as const) {
     if (req[field] !== undefined && req[field] !== null && !isRecord(req[field])) {
       throw new MalformedReviewError(`request.${field} must be an object or null`);
     }
   }
-  return req as unknown as AdmissionRequest;
 }
 
 export function encodeResponse(uid: string, verdict: AdmissionVerdict): AdmissionReviewResponse {

@@ -3,12 +3,16 @@ import type { PlacementConfig, PlacementMode, ScoringStrategy } from '../placeme
 import { validateCronExpression } from 'cron';
 import { tunerSettingsFromEnv } from '../../tuner/tunerRuntime.js';
 import type { TunerMode } from '../../tuner/tunerStep.js';
+import { DEFAULT_LIMITS } from '../server/httpsServer.js';
 
 export interface WebhookConfig {
+  /** '::' (the default) listens on IPv6 and IPv4, or on 0.0.0.0 where the machine has no IPv6. */
   host: string;
   port: number;
   metricsHost: string;
   metricsPort: number;
+  /** Connections each listener accepts at once; more are closed on accept. */
+  maxConnections: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   /** Names the serving certificate must carry (self-managed certificates). */
@@ -29,6 +33,9 @@ export interface WebhookConfig {
 
 export class ConfigError extends Error {}
 
+/** Every address, IPv6 and IPv4 (see server/listen.ts for machines without IPv6). */
+export const DEFAULT_HOST = '::';
+
 /** Three zones on three grids, so dev mode shows a real choice without a cluster. */
 export const DEFAULT_OFFLINE_ZONES = 'europe-west2-a,us-east4-a,us-west2-a';
 
@@ -39,10 +46,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
   const problems: string[] = [];
   const read = new Reader(e, problems);
   const config: WebhookConfig = {
-    host: e.HOST ?? '0.0.0.0',
+    host: read.text('HOST', DEFAULT_HOST),
     port: read.int('PORT', 8443, 0, 65535),
-    metricsHost: e.METRICS_HOST ?? e.HOST ?? '0.0.0.0',
+    metricsHost: read.text('METRICS_HOST', read.text('HOST', DEFAULT_HOST)),
     metricsPort: read.int('METRICS_PORT', 9090, 0, 65535),
+    maxConnections: read.int('MAX_CONNECTIONS', DEFAULT_LIMITS.maxConnections, 1, 1_000_000),
     ...(e.TLS_CERT_FILE ? { tlsCertFile: e.TLS_CERT_FILE } : {}),
     ...(e.TLS_KEY_FILE ? { tlsKeyFile: e.TLS_KEY_FILE } : {}),
     serviceName: e.SERVICE_NAME ?? 'carbon-kube',
@@ -91,6 +99,12 @@ class Reader {
       return fallback;
     }
     return n;
+  }
+
+  /** Unset or empty takes the fallback, so `HOST=` does not bind a surprising address. */
+  text(name: string, fallback: string): string {
+    const raw = this.env[name]?.trim();
+    return raw ? raw : fallback;
   }
 
   bool(name: string, fallback: boolean): boolean {

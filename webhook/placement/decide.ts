@@ -1,6 +1,6 @@
 // The placement decision: pure function of pod, cluster zones, intensity table and configuration.
 import { emissionScore, weighZones } from './scoring.js';
-import type { IntensityTable, PlacementConfig, PlacementDecision, PodFacts, ZoneCapacity, ZoneScore } from './types.js';
+import type { IntensityTable, PlacementConfig, PlacementDecision, PlacementMode, PodFacts, ZoneCapacity, ZoneScore } from './types.js';
 
 export function decidePlacement(
   pod: PodFacts,
@@ -11,7 +11,8 @@ export function decidePlacement(
   const mode = pod.mode ?? config.defaultMode;
   const thresholdG = pod.maxIntensity ?? config.thresholdG;
   const empty = { mode, thresholdG, preferred: [], excludedZones: [], unknownZones: [] };
-  if (mode === 'off') return { ...empty, skipReason: 'mode off' };
+  const early = skipBeforeScoring(pod, mode);
+  if (early) return { ...empty, ...early };
 
   const { scores, unknownZones } = scoreZones(pod, zones, table);
   if (scores.length === 0) {
@@ -21,6 +22,13 @@ export function decidePlacement(
   const excludedZones = mode === 'require' ? zonesToExclude(scores, thresholdG) : [];
   const skipReason = preferred.length === 0 && excludedZones.length === 0 ? 'no zone is cleaner than another' : undefined;
   return { mode, thresholdG, preferred, excludedZones, unknownZones, ...(skipReason ? { skipReason } : {}) };
+}
+
+/** Pods we must leave exactly as they came, and mode off, need no zone looked at. */
+function skipBeforeScoring(pod: PodFacts, mode: PlacementMode): Pick<PlacementDecision, 'skipReason' | 'handsOff'> | undefined {
+  if (pod.handsOff) return { skipReason: pod.handsOff, handsOff: pod.handsOff };
+  if (mode === 'off') return { skipReason: 'mode off' };
+  return undefined;
 }
 
 /** Only zones with room for the pod compete; zones without data are reported, never guessed. */

@@ -2,14 +2,24 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { MAX_DELAY, MAX_INTENSITY, MODE } from '../annotations/keys.js';
 import { parseDelay, parseIntensity } from '../annotations/rules.js';
+import { handsOffReason } from './handsOff.js';
 import { cpuMillis } from './quantity.js';
 import type { PlacementMode, PodFacts } from './types.js';
 
 const MODES: readonly string[] = ['prefer', 'require', 'off'];
 
 export function podFacts(pod: V1Pod, namespaceDefaults: Readonly<Record<string, string>> = {}): PodFacts {
-  const annotations = { ...namespaceDefaults, ...(pod.metadata?.annotations ?? {}) };
-  const facts: PodFacts = { cpuMillis: requestedCpuMillis(pod) };
+  const handsOff = handsOffReason(pod);
+  return {
+    cpuMillis: requestedCpuMillis(pod),
+    ...(handsOff ? { handsOff } : {}),
+    ...annotationFacts({ ...namespaceDefaults, ...(pod.metadata?.annotations ?? {}) }),
+  };
+}
+
+/** Invalid values are ignored here: the validating webhook refuses them. */
+function annotationFacts(annotations: Readonly<Record<string, string>>): Pick<PodFacts, 'mode' | 'maxIntensity' | 'maxDelayS'> {
+  const facts: Pick<PodFacts, 'mode' | 'maxIntensity' | 'maxDelayS'> = {};
   const mode = annotations[MODE];
   if (mode !== undefined && MODES.includes(mode)) facts.mode = mode as PlacementMode;
   const maxIntensity = annotations[MAX_INTENSITY] !== undefined ? parseIntensity(annotations[MAX_INTENSITY]) : undefined;

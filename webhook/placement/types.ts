@@ -39,9 +39,17 @@ export interface PlacementConfig {
   gateWaitForRoom?: boolean;
 }
 
+/**
+ * Why a pod must be left exactly as it came (no patch, no gate, no decision annotation): nobody
+ * schedules it, or we already mutated it and the apiserver is re-invoking us.
+ */
+export type HandsOffReason = 'mirror pod' | 'daemonset pod' | 'node already chosen' | 'already decided';
+
 /** What the core needs to know about a pod. */
 export interface PodFacts {
   cpuMillis: number;
+  /** Set when the pod must not be changed at all. */
+  handsOff?: HandsOffReason;
   mode?: PlacementMode;
   /** carbon-kube.io/max-intensity, overrides the configured threshold. */
   maxIntensity?: number;
@@ -75,4 +83,6 @@ export interface PlacementDecision {
   unknownZones: string[];
   /** Why nothing was done, when nothing was. */
   skipReason?: string;
+  /** Set when the pod must get no patch at all, not even the decision annotation. */
+  handsOff?: HandsOffReason;
 }

@@ -93,3 +93,49 @@ describe('mutatePod with a deferrable pod', () => {
     expect(JSON.stringify(off.verdict.patch)).to.not.include('green-window');
   });
 });
+
+describe('mutatePod leaves pods the scheduler does not place exactly as they came', () => {
+  // us-east4-a is above the threshold, so require mode would exclude it; max-delay would gate.
+  const strict = { 'carbon-kube.io/mode': 'require', 'carbon-kube.io/max-delay': '6h' };
+  const daemonSetOwner = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'node-agent', uid: 'ds-1', controller: true };
+
+  const cases: Array<[string, (p: V1Pod) => void]> = [
+    ['daemonset pod', (p) => (p.metadata!.ownerReferences = [daemonSetOwner])],
+    ['node already chosen', (p) => (p.spec!.nodeName = 'node-1')],
+    ['mirror pod', (p) => (p.metadata!.annotations!['kubernetes.io/config.mirror'] = 'abc123')],
+  ];
+  for (const [reason, shape] of cases) {
+    it(`allows a ${reason} with no patch, no gate and no decision annotation`, () => {
+      const p = pod('1', { ...strict });
+      shape(p);
+      const r = mutatePod(request('CREATE', p), ctx);
+      expect(r.verdict).to.deep.equal({ allowed: true });
+      expect(r.decision?.skipReason).to.equal(reason);
+      expect(r.window).to.equal(undefined);
+    });
+  }
+
+  it('still steers a pod whose DaemonSet owner reference is not its controller', () => {
+    const p = pod('1', { ...strict });
+    p.metadata!.ownerReferences = [{ ...daemonSetOwner, controller: false }];
+    expect(mutatePod(request('CREATE', p), ctx).verdict.patch).to.not.equal(undefined);
+  });
+});
+
+describe('mutatePod re-invoked after the table changed', () => {
+  const before: PlacementContext = { ...ctx, table: () => table({ GB: 120, 'US-MIDA-PJM': 420, 'US-CAL-CISO': 250 }) };
+  // Now europe-west2-a is the dirty one and us-east4-a (excluded before) the cleanest.
+  const after: PlacementContext = { ...ctx, table: () => table({ GB: 420, 'US-MIDA-PJM': 120, 'US-CAL-CISO': 250 }) };
+
+  for (const mode of ['require', 'prefer'] as const) {
+    it(`adds nothing to a ${mode} pod it already decided, whatever the table says now`, () => {
+      const p = pod('2', { 'carbon-kube.io/mode': mode });
+      const first = mutatePod(request('CREATE', p), before).verdict;
+      expect(first.patch).to.not.equal(undefined);
+      const once = applyPatch(deepClone(p), deepClone(first.patch!), true, false).newDocument as V1Pod;
+      const again = mutatePod(request('CREATE', once), after);
+      expect(again.verdict).to.deep.equal({ allowed: true });
+      expect(again.decision?.skipReason).to.equal('already decided');
+    });
+  }
+});

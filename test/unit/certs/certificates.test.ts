@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -86,4 +86,35 @@ describe('certificates', function () {
       server.close();
     }
   });
+
+  describe('file modes', () => {
+    const modeOf = (file: string): number => statSync(file).mode & 0o777;
+
+    it('writes private keys 0440 (never writable, never world-readable) and certificates 0644', () => {
+      const certFile = join(dir, 'tls.crt');
+      const keyFile = join(dir, 'tls.key');
+      writeTlsFiles(certFile, keyFile, issueServingCert(ca, request));
+      expect(modeOf(keyFile)).to.equal(0o440);
+      expect(modeOf(certFile)).to.equal(0o644);
+    });
+
+    it('keeps the key mode when a leftover temporary file was world-readable, and on a rewrite', () => {
+      const certFile = join(dir, 'tls.crt');
+      const keyFile = join(dir, 'tls.key');
+      writeFileSync(`${keyFile}.${process.pid}.tmp`, 'stale', { mode: 0o666 });
+      writeTlsFiles(certFile, keyFile, issueServingCert(ca, request));
+      expect(modeOf(keyFile)).to.equal(0o440);
+      writeTlsFiles(certFile, keyFile, issueServingCert(ca, request));
+      expect(modeOf(keyFile)).to.equal(0o440);
+    });
+
+    it('self-managed and dev certificates write their CA and serving keys 0440, renewals included', () => {
+      const dev = loadDevCertificates(dir, request);
+      const source = selfManagedSource(dev.ca, request, { certFile: dev.certFile, keyFile: dev.keyFile });
+      const first = source.current(new Date());
+      source.current(new Date(certFacts(first.certPem).notAfter.getTime() - 86400_000));
+      for (const key of [join(dir, 'ca.key'), dev.keyFile]) expect(modeOf(key), key).to.equal(0o440);
+    });
+  });
 });
+

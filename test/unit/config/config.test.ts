@@ -6,6 +6,9 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.port).to.equal(8443);
     expect(c.metricsPort).to.equal(9090);
+    expect(c.host).to.equal('::');
+    expect(c.metricsHost).to.equal('::');
+    expect(c.maxConnections).to.equal(1000);
     expect(c.placement).to.deep.equal({
       strategy: 'exponential',
       carbonWeight: 80,
@@ -27,7 +30,7 @@ describe('configuration', () => {
   });
 
   it('names every bad setting at once with what is allowed', () => {
-    const env = { PORT: 'http', CARBON_STRATEGY: 'greedy', CARBON_WEIGHT: '101', ZONE_GRID_MAP: 'dc1', POLL_SCHEDULE: 'often', TLS_CERT_FILE: '/x', GATES_ENABLED: 'yes' };
+    const env = { PORT: 'http', CARBON_STRATEGY: 'greedy', CARBON_WEIGHT: '101', ZONE_GRID_MAP: 'dc1', POLL_SCHEDULE: 'often', TLS_CERT_FILE: '/x', GATES_ENABLED: 'yes', MAX_CONNECTIONS: '0' };
     let message = '';
     try {
       loadConfig(env);
@@ -42,5 +45,17 @@ describe('configuration', () => {
     expect(message).to.match(/POLL_SCHEDULE="often" is not a cron expression/);
     expect(message).to.match(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
     expect(message).to.match(/GATES_ENABLED="yes" must be "true" or "false"/);
+    expect(message).to.match(/MAX_CONNECTIONS="0" must be a number from 1 to 1000000/);
+  });
+
+  it('takes a connection cap, refusing fractions and nonsense', () => {
+    expect(loadConfig({ MAX_CONNECTIONS: '250' }).maxConnections).to.equal(250);
+    expect(() => loadConfig({ MAX_CONNECTIONS: '2.5' })).to.throw(/MAX_CONNECTIONS="2.5" must be a whole number/);
+    expect(() => loadConfig({ MAX_CONNECTIONS: 'many' })).to.throw(/MAX_CONNECTIONS="many" must be a number/);
+  });
+
+  it('treats an empty HOST as unset', () => {
+    expect(loadConfig({ HOST: '' }).host).to.equal('::');
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).to.equal('127.0.0.1');
   });
 });

@@ -48,3 +48,12 @@ describe('decidePlacement', () => {
     expect(decidePlacement({ cpuMillis: 1 }, [], t, CONFIG).skipReason).to.equal('no zones known');
   });
 });
+
+describe('decidePlacement on hands-off pods', () => {
+  for (const reason of ['mirror pod', 'daemonset pod', 'node already chosen', 'already decided'] as const) {
+    it(`decides nothing for a pod marked "${reason}" and says so, whatever its mode`, () => {
+      const d = decidePlacement({ cpuMillis: 500, mode: 'require', maxIntensity: 200, handsOff: reason }, ZONES, t, CONFIG);
+      expect(d).to.deep.include({ mode: 'require', preferred: [], excludedZones: [], skipReason: reason, handsOff: reason });
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { cpuMillis } from '../../../webhook/placement/quantity.js';
 import { podFacts, requestedCpuMillis } from '../../../webhook/placement/podFacts.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import { pod } from '../../support/fixtures.js';
 
 describe('pod facts', () => {
@@ -40,4 +41,24 @@ describe('pod facts', () => {
   it('ignores invalid values (the validating webhook refuses them)', () => {
     expect(podFacts(pod('1', { 'carbon-kube.io/mode': 'bogus', 'carbon-kube.io/max-intensity': '-3' }))).to.deep.equal({ cpuMillis: 1000 });
   });
+
+  it('marks pods nobody schedules, and pods we already decided, as hands-off', () => {
+    const ds = pod('1');
+    ds.metadata!.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'd', uid: 'u', controller: true }];
+    expect(podFacts(ds).handsOff).to.equal('daemonset pod');
+    const bound = pod('1');
+    bound.spec!.nodeName = 'node-1';
+    expect(podFacts(bound).handsOff).to.equal('node already chosen');
+    expect(podFacts(pod('1', { 'kubernetes.io/config.mirror': 'x' })).handsOff).to.equal('mirror pod');
+    expect(podFacts(pod('1', { 'carbon-kube.io/decision': 'prefer a(1g)' })).handsOff).to.equal('already decided');
+    const owned = pod('1');
+    owned.metadata!.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'u', controller: true }];
+    expect(podFacts(owned)).to.not.have.property('handsOff');
+  });
+
+  it('reads hands-off marks defensively from objects that only look like pods', () => {
+    const odd = { metadata: { annotations: 'x', ownerReferences: { kind: 'DaemonSet' } }, spec: { nodeName: 7 } } as unknown as V1Pod;
+    expect(podFacts(odd)).to.not.have.property('handsOff');
+  });
 });
+

@@ -46,3 +46,43 @@ describe('admission faults and shutdown', function () {
     expect(server.listening).to.equal(false);
   });
 });
+
+describe('admission route never refuses by its own fault', function () {
+  this.timeout(20000);
+  const ca = createCa();
+  const tls = issueServingCert(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1 });
+
+  async function serve(mutate: () => never | ReturnType<typeof validateObject>, metrics = createMetrics()): Promise<{ port: number; close(): void }> {
+    const app = createApp({ mutate, validate: validateObject, metrics, log: { debug() {}, info() {}, warn() {}, error() {} }, isReady: () => true });
+    const server = createHttpsServer(app, tls);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  }
+
+  it('allows unchanged when the handler answers something that cannot be encoded', async () => {
+    const s = await serve(() => ({ allowed: true, patch: [{ op: 'add', path: '/x', value: 1n }] }));
+    try {
+      const reply = await post(s.port, '/mutate', JSON.stringify(review(request('CREATE', pod()))), ca.certPem);
+      expect(reply.status).to.equal(200);
+      expect(reply.json().response).to.deep.include({ uid: 'uid-1', allowed: true });
+      expect(reply.json().response).to.not.have.property('patch');
+    } finally {
+      s.close();
+    }
+  });
+
+  it('answers even when the latency metric cannot be recorded', async () => {
+    const metrics = createMetrics();
+    metrics.admissionDuration.startTimer = () => {
+      throw new Error('registry broken');
+    };
+    const s = await serve(() => ({ allowed: true }), metrics);
+    try {
+      const reply = await post(s.port, '/mutate', JSON.stringify(review(request('CREATE', pod()))), ca.certPem);
+      expect(reply.status).to.equal(200);
+      expect(reply.json().response).to.deep.equal({ uid: 'uid-1', allowed: true });
+    } finally {
+      s.close();
+    }
+  });
+});

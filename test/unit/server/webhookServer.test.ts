@@ -78,6 +78,30 @@ describe('webhook server (offline, real TLS)', function () {
     expect(count(after.body)).to.equal(count(before.body));
   });
 
+  it('allows pods nobody schedules unchanged, counting them as unchanged and never as steered', async () => {
+    const decisions = async (): Promise<Record<string, number>> => {
+      const text = (await getPlain(hook.metricsPort, '/metrics')).body;
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(/^carbon_kube_scheduler_decisions_total\{mode="(\w+)",outcome="(\w+)"\} (\d+)/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+      return out;
+    };
+    const before = await decisions();
+    const shapes: Array<(o: any) => void> = [
+      (o) => (o.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'd1', controller: true }]),
+      (o) => (o.spec.nodeName = 'node-1'),
+      (o) => (o.metadata.annotations = { ...o.metadata.annotations, 'kubernetes.io/config.mirror': 'abc' }),
+    ];
+    for (const shape of shapes) {
+      const body = JSON.parse(reviewFile('pod-create.json'));
+      shape(body.request.object);
+      const { response } = (await post(hook.port, '/mutate', JSON.stringify(body), ca)).json();
+      expect(response).to.deep.equal({ uid: body.request.uid, allowed: true });
+    }
+    const after = await decisions();
+    expect((after['prefer/unchanged'] ?? 0) - (before['prefer/unchanged'] ?? 0)).to.equal(3);
+    expect(after['prefer/steered'] ?? 0).to.equal(before['prefer/steered'] ?? 0);
+  });
+
   it('refuses invalid annotations on /validate with the annotation, the value and what is allowed', async () => {
     const { response } = (await post(hook.port, '/validate', reviewFile('pod-invalid-annotations.json'), ca)).json();
     expect(response.allowed).to.equal(false);
