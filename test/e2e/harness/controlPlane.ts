@@ -19,6 +19,17 @@ export interface ControlPlaneOptions {
   keepDir?: boolean;
   /** Enable the ServiceAccount admission plugin (off by default: pods then need no SA to exist). */
   serviceAccountAdmission?: boolean;
+  /**
+   * Enable the TaintNodesByCondition admission plugin (off by default: new nodes would carry a
+   * not-ready taint that only the node lifecycle controller, off by default too, removes).
+   */
+  taintNodesByCondition?: boolean;
+  /**
+   * kube-controller-manager's --controllers. Default `*,-nodelifecycle`: the node lifecycle
+   * controller would mark heartbeat-less fake nodes Unknown, taint and evict from them. A cluster
+   * whose nodes heartbeat (kwok, see lab.ts) wants `*`.
+   */
+  controllers?: string[];
   apiServerArgs?: string[];
   schedulerArgs?: string[];
   controllerManagerArgs?: string[];
@@ -97,6 +108,13 @@ export class ControlPlane {
     return m ? tailLog(m, lines) : `(no process ${name})`;
   }
 
+  /** The first component that exited on its own, with how, if any (a running cluster has none). */
+  deadComponent(): { name: string; exited: string } | undefined {
+    if (this.stopped) return undefined;
+    const m = this.procs.find((p) => p.exited !== undefined);
+    return m ? { name: m.name, exited: m.exited ?? '' } : undefined;
+  }
+
   /** Stops everything (newest first, so nothing loses its apiserver mid-shutdown) and removes the dir. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -124,7 +142,9 @@ export class ControlPlane {
       '--log-level=warn',
     ]);
 
-    const disabled = ['TaintNodesByCondition']; // else new nodes carry not-ready taints nobody clears
+    const disabled: string[] = [];
+    // Else new nodes carry not-ready taints nobody clears (without the node lifecycle controller).
+    if (!this.opts.taintNodesByCondition) disabled.push('TaintNodesByCondition');
     if (!this.opts.serviceAccountAdmission) disabled.push('ServiceAccount');
     this.spawn('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -137,7 +157,7 @@ export class ControlPlane {
       `--client-ca-file=${pki.caCert}`,
       '--authorization-mode=RBAC',
       '--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
-      `--disable-admission-plugins=${disabled.join(',')}`,
+      ...(disabled.length ? [`--disable-admission-plugins=${disabled.join(',')}`] : []),
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.saPub}`,
@@ -168,8 +188,7 @@ export class ControlPlane {
       '--bind-address=127.0.0.1',
       `--secure-port=${kcmPort}`,
       `--cert-dir=${join(this.dir, 'controller-manager')}`,
-      // nodelifecycle would mark heartbeat-less fake nodes Unknown, taint and evict from them.
-      '--controllers=*,-nodelifecycle',
+      `--controllers=${(this.opts.controllers ?? ['*', '-nodelifecycle']).join(',')}`,
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCert}`,
       `--cluster-signing-cert-file=${pki.caCert}`,

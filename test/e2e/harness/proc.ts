@@ -31,9 +31,10 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export function startProcess(name: string, bin: string, args: string[], logFile: string): Managed {
+/** Spawns bin with its output appended to logFile; env replaces the environment when given. */
+export function startProcess(name: string, bin: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): Managed {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   live.add(child);

@@ -1,4 +1,5 @@
 // Polling helpers shared by the harness and the e2e tests.
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 
 export function sleep(ms: number): Promise<void> {
@@ -55,6 +56,21 @@ export function httpsGet(url: string, tls: TlsClient): Promise<{ status: number;
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GETs a plain http URL and resolves with the status code and body (never rejects on HTTP errors). */
+export function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on('error', reject);
     req.end();
