@@ -34,9 +34,14 @@ export class FakeElectricityMaps {
     z.forecast = points.map((p) => ({ carbonIntensity: p.intensity, datetime: new Date(p.at).toISOString() }));
   }
 
+  /** Where it listens (ELECTRICITYMAPS_API_URL, or the chart's sources.electricityMaps.url). */
+  get url(): string {
+    return this.server.url;
+  }
+
   /** The environment that points the webhook's poller at this fake (and at nothing else). */
   env(): Record<string, string> {
-    return { ELECTRICITYMAPS_API_URL: this.server.url, ELECTRICITYMAPS_API_KEY: FAKE_EM_KEY, CARBON_SOURCES: 'electricitymaps' };
+    return { ELECTRICITYMAPS_API_URL: this.url, ELECTRICITYMAPS_API_KEY: FAKE_EM_KEY, CARBON_SOURCES: 'electricitymaps' };
   }
 
   /** Requests for latest values so far. */
