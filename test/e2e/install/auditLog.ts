@@ -59,20 +59,23 @@ export function requestsBy(logPath: string, username: string): AuditedRequest[] 
   const out: AuditedRequest[] = [];
   for (const line of text.split('\n')) {
     const event = parseLine(line);
-    if (!event || event.user?.username !== username || event.stage !== 'ResponseComplete') continue;
-    const ref = event.objectRef ?? {};
-    out.push({
-      verb: event.verb ?? '',
-      apiGroup: ref.apiGroup ?? '',
-      resource: ref.subresource ? `${ref.resource ?? ''}/${ref.subresource}` : ref.resource ?? '',
-      ...(ref.namespace ? { namespace: ref.namespace } : {}),
-      ...(ref.name ? { name: ref.name } : {}),
-      code: event.responseStatus?.code ?? 0,
-      uri: event.requestURI ?? '',
-      at: event.stageTimestamp ?? '',
-    });
+    if (event?.user?.username === username && event.stage === 'ResponseComplete') out.push(toRequest(event));
   }
   return out;
+}
+
+function toRequest(event: RawEvent): AuditedRequest {
+  const ref = event.objectRef ?? {};
+  return {
+    verb: event.verb ?? '',
+    apiGroup: ref.apiGroup ?? '',
+    resource: ref.subresource ? `${ref.resource ?? ''}/${ref.subresource}` : ref.resource ?? '',
+    ...(ref.namespace ? { namespace: ref.namespace } : {}),
+    ...(ref.name ? { name: ref.name } : {}),
+    code: event.responseStatus?.code ?? 0,
+    uri: event.requestURI ?? '',
+    at: event.stageTimestamp ?? '',
+  };
 }
 
 function parseLine(line: string): RawEvent | undefined {

@@ -96,7 +96,7 @@ function overlaySettings(f: Features, em: FakeElectricityMaps): Record<string, s
 }
 
 /** Installs as the method says; returns how to uninstall. */
-async function install(lab: Lab, method: Method, f: Features, em: FakeElectricityMaps, dir: string): Promise<() => Promise<void>> {
+function install(lab: Lab, method: Method, f: Features, em: FakeElectricityMaps, dir: string): () => Promise<void> {
   const admin = lab.kubeConfig();
   if (method === 'helm') {
     const target = { binDir: lab.controlPlane.binDir, kubeconfigPath: lab.kubeconfigPath };
@@ -140,7 +140,7 @@ describe('installed as users install it (Helm chart, kustomize base), under its 
       const dir = mkdtempSync(join(work, `combo-${i}-`));
       const since = new Date().toISOString();
       const audit = (): AuditedRequest[] => requestsBy(auditLog, serviceAccountUser(SA)).filter((r) => r.at >= since);
-      const uninstall = await install(lab, method, features, em, dir);
+      const uninstall = install(lab, method, features, em, dir);
       let wh: WebhookProcess | undefined;
       try {
         wh = await startUnderServiceAccount(lab, dir);

@@ -22,17 +22,22 @@ export async function installedEnv(admin: KubeConfig, opts: InstalledEnvOptions)
   const spec = deployment.spec?.template.spec;
   const container = spec?.containers.find((c) => c.name === opts.container);
   if (!spec || !container) throw new Error(`deployment ${opts.namespace}/${opts.deployment} has no container ${opts.container}`);
-  const env: Record<string, string> = {};
-  for (const source of container.envFrom ?? []) {
-    const name = source.configMapRef?.name;
-    if (!name) continue;
-    const cm = await core.readNamespacedConfigMap({ name, namespace: opts.namespace });
-    Object.assign(env, cm.data ?? {});
-  }
+  const env = await envFromConfigMaps(core, container, opts.namespace);
   const mounts = await materialiseMounts(core, container, spec.volumes ?? [], opts);
   for (const e of container.env ?? []) {
     const value = e.value ?? downward(e.valueFrom?.fieldRef?.fieldPath, opts);
     if (value !== undefined) env[e.name] = relocate(value, mounts);
+  }
+  return env;
+}
+
+async function envFromConfigMaps(core: CoreV1Api, container: V1Container, namespace: string): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const name = source.configMapRef?.name;
+    if (!name) continue;
+    const cm = await core.readNamespacedConfigMap({ name, namespace });
+    Object.assign(env, cm.data ?? {});
   }
   return env;
 }
@@ -62,18 +67,22 @@ async function materialiseMounts(core: CoreV1Api, container: V1Container, volume
 /** The files a Secret or ConfigMap volume shows; an optional one that does not exist shows none. */
 async function volumeFiles(core: CoreV1Api, volume: V1Volume, namespace: string): Promise<Record<string, string | Buffer>> {
   try {
-    if (volume.secret?.secretName) {
-      const secret = await core.readNamespacedSecret({ name: volume.secret.secretName, namespace });
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-    }
-    if (volume.configMap?.name) {
-      const cm = await core.readNamespacedConfigMap({ name: volume.configMap.name, namespace });
-      return { ...(cm.data ?? {}) };
-    }
+    return await readVolumeSource(core, volume, namespace);
   } catch (err) {
     const optional = volume.secret?.optional ?? volume.configMap?.optional ?? false;
     if (optional && (err as { code?: number }).code === 404) return {};
     throw err;
+  }
+}
+
+async function readVolumeSource(core: CoreV1Api, volume: V1Volume, namespace: string): Promise<Record<string, string | Buffer>> {
+  if (volume.secret?.secretName) {
+    const secret = await core.readNamespacedSecret({ name: volume.secret.secretName, namespace });
+    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+  }
+  if (volume.configMap?.name) {
+    const cm = await core.readNamespacedConfigMap({ name: volume.configMap.name, namespace });
+    return { ...(cm.data ?? {}) };
   }
   return {};
 }

@@ -128,23 +128,23 @@ async function statefulSetState(core: CoreV1Api, apps: AppsV1Api, namespace: str
   if (sts.status?.readyReplicas !== 2) return undefined;
   const zones: string[] = [];
   for (const ordinal of [0, 1]) {
-    const pod = await core.readNamespacedPod({ name: `db-${ordinal}`, namespace });
-    const claim = await core.readNamespacedPersistentVolumeClaim({ name: `data-db-${ordinal}`, namespace });
-    if (claim.status?.phase !== 'Bound' || !claim.spec?.volumeName || !pod.spec?.nodeName) return undefined;
-    const node = await core.readNode({ name: pod.spec.nodeName });
-    const pv = await core.readPersistentVolume({ name: claim.spec.volumeName });
-    const nodeZone = node.metadata?.labels?.[ZONE];
-    const pvZones = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms.flatMap((t) => t.matchExpressions ?? []).filter((e) => e.key === ZONE).flatMap((e) => e.values ?? []) ?? [];
-    if (!nodeZone || !pvZones.includes(nodeZone)) throw new Error(`db-${ordinal} runs in ${nodeZone} but its volume ${pv.metadata?.name} is in ${pvZones.join(',')}`);
-    zones.push(nodeZone);
+    const zone = await volumeZoneOfPod(core, namespace, ordinal);
+    if (!zone) return undefined;
+    zones.push(zone);
   }
   return `2/2 ready, volumes bound in ${zones.join(', ')}`;
 }
 
-/** Pods of the namespace the webhook changed (decision annotation) and those it left alone. */
-export async function podsByDecision(kc: KubeConfig, namespace: string): Promise<{ steered: V1Pod[]; untouched: V1Pod[] }> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const pods = (await core.listNamespacedPod({ namespace })).items;
-  const steered = pods.filter((p) => p.metadata?.annotations?.['carbon-kube.io/decision']);
-  return { steered, untouched: pods.filter((p) => !steered.includes(p)) };
+/** The zone where db-<ordinal> runs and its volume lives; throws when they differ. */
+async function volumeZoneOfPod(core: CoreV1Api, namespace: string, ordinal: number): Promise<string | undefined> {
+  const pod = await core.readNamespacedPod({ name: `db-${ordinal}`, namespace });
+  const claim = await core.readNamespacedPersistentVolumeClaim({ name: `data-db-${ordinal}`, namespace });
+  if (claim.status?.phase !== 'Bound' || !claim.spec?.volumeName || !pod.spec?.nodeName) return undefined;
+  const node = await core.readNode({ name: pod.spec.nodeName });
+  const pv = await core.readPersistentVolume({ name: claim.spec.volumeName });
+  const nodeZone = node.metadata?.labels?.[ZONE];
+  const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  const pvZones = terms.flatMap((t) => t.matchExpressions ?? []).filter((e) => e.key === ZONE).flatMap((e) => e.values ?? []);
+  if (!nodeZone || !pvZones.includes(nodeZone)) throw new Error(`db-${ordinal} runs in ${nodeZone} but its volume ${pv.metadata?.name} is in ${pvZones.join(',')}`);
+  return nodeZone;
 }
