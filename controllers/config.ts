@@ -10,7 +10,7 @@ import { DEFAULT_HYSTERESIS } from './tainter/desiredTaints.js';
 export interface MigratorConfig {
   /**
    * Off by default: an eviction restarts someone's workload, and the migrator needs RBAC
-   * (pods/eviction) beyond the webhook's. Turn it on knowingly, with MIGRATOR_DRY_RUN=true first.
+   * (pods/eviction) beyond the webhook's. Turned on, it dry-runs until MIGRATOR_DRY_RUN=false.
    */
   enabled: boolean;
   /** Cron expression (UTC); default every 10 minutes. */
@@ -60,7 +60,8 @@ export function loadControllersConfig(env: Env = process.env): ControllersConfig
         ownerCooldownMs: read.duration('MIGRATOR_OWNER_COOLDOWN', DEFAULT_LIMITS.ownerCooldownMs),
         pdbBackoffMs: read.duration('MIGRATOR_PDB_BACKOFF', DEFAULT_LIMITS.pdbBackoffMs),
         allowStale: read.bool('MIGRATOR_ALLOW_STALE', DEFAULT_LIMITS.allowStale),
-        dryRun: read.bool('MIGRATOR_DRY_RUN', false),
+        // Safe by default, as the manifests and the chart: turning the migrator on shows what it would do.
+        dryRun: read.bool('MIGRATOR_DRY_RUN', true),
         onlyToCleanestZone: read.bool('MIGRATOR_ONLY_TO_CLEANEST', DEFAULT_LIMITS.onlyToCleanestZone ?? true),
       },
       savings: {

@@ -16,6 +16,22 @@ export interface LeaseRecord {
 
 export class LeaseConflict extends Error {}
 
+/** A Lease API call that got no answer in time: treated like any other API error. */
+export class LeaseCallTimeout extends Error {}
+
+/** One-shot timers; tests drive them with their own clock. `after` returns a cancel function. */
+export interface Timers {
+  after(ms: number, fn: () => void): () => void;
+}
+
+export const realTimers: Timers = {
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
 /** The slice of the Kubernetes API the elector needs, so tests can stand in for it. */
 export interface LeaseApi {
   /** Undefined when the Lease does not exist. */
@@ -35,8 +51,14 @@ export interface LeaderElectionOptions {
   renewIntervalMs?: number;
   /** A holder that cannot renew for this long stops leading (before others may take over); default 10 s. */
   renewDeadlineMs?: number;
+  /**
+   * Each Lease API call gives up after this long; default a third of the renew deadline, and
+   * never more than half of it, so a renew (a read and a write) ends before the deadline.
+   */
+  callTimeoutMs?: number;
   log: Logger;
   clock?: () => number;
+  timers?: Timers;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   onNewLeader?: (identity: string) => void;
@@ -53,20 +75,29 @@ export class LeaderElector {
   private lastLeader: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stepping: Promise<void> | undefined;
+  private cancelWatchdog: (() => void) | undefined;
   private readonly clock: () => number;
+  private readonly timers: Timers;
   private readonly durationMs: number;
   private readonly renewMs: number;
   private readonly deadlineMs: number;
+  private readonly callTimeoutMs: number;
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.clock = options.clock ?? Date.now;
+    this.timers = options.timers ?? realTimers;
     this.durationMs = options.leaseDurationMs ?? 15_000;
     this.renewMs = options.renewIntervalMs ?? 5_000;
     this.deadlineMs = Math.min(options.renewDeadlineMs ?? 10_000, this.durationMs);
+    this.callTimeoutMs = Math.min(options.callTimeoutMs ?? this.deadlineMs / 3, this.deadlineMs / 2);
   }
 
+  /**
+   * Fresh: false as soon as the renew deadline has passed without a renewal, even while a call
+   * hangs and before the watchdog has run. Check it right before acting as the leader.
+   */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.clock() - this.lastRenewed < this.deadlineMs;
   }
 
   /** Tries at once, then every renew interval. */
@@ -85,9 +116,9 @@ export class LeaderElector {
     if (!this.leading) return;
     this.setLeading(false);
     try {
-      const current = await this.options.lease.read();
+      const current = await this.call('read', () => this.options.lease.read());
       if (current?.holder === this.options.identity) {
-        await this.options.lease.replace({ ...current, holder: '', leaseDurationSeconds: 1, renewTime: this.clock() });
+        await this.call('release', () => this.options.lease.replace({ ...current, holder: '', leaseDurationSeconds: 1, renewTime: this.clock() }));
       }
     } catch (err) {
       this.options.log.warn('could not release the poller lease; it will expire', { error: errorText(err) });
@@ -96,29 +127,39 @@ export class LeaderElector {
 
   /** One acquire-or-renew attempt (the timer calls this; tests may too). Never rejects. */
   step(): Promise<void> {
-    this.stepping ??= this.tryAcquireOrRenew()
-      .then((held) => this.settle(held), (err: unknown) => this.settleAfterError(err))
+    // The deadline counts from when the renew was asked for, not from when its answer came.
+    const startedAt = this.clock();
+    this.stepping ??= this.tryAcquireOrRenew(startedAt)
+      .then((held) => this.settle(held, startedAt), (err: unknown) => this.settleAfterError(err))
       .finally(() => (this.stepping = undefined));
     return this.stepping;
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(now: number): Promise<boolean> {
     const { lease, identity } = this.options;
-    const now = this.clock();
-    const current = await lease.read();
+    const current = await this.call('read', () => lease.read());
     const fresh = { holder: identity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), renewTime: now };
-    if (!current) return this.write(() => lease.create({ ...fresh, acquireTime: now, transitions: 0 }));
+    if (!current) return this.write(() => this.call('create', () => lease.create({ ...fresh, acquireTime: now, transitions: 0 })));
     this.observe(current, now);
     const ours = current.holder === identity;
     if (!ours && current.holder !== '' && !this.expired(current, now)) return false;
     return this.write(() =>
-      lease.replace({
+      this.call('replace', () => lease.replace({
         ...current,
         ...fresh,
         acquireTime: ours ? current.acquireTime ?? now : now,
         transitions: ours ? current.transitions : current.transitions + 1,
-      }),
+      })),
     );
+  }
+
+  /** A hung API server must not hold a step (and so the leadership) past the renew deadline. */
+  private call<T>(what: string, op: () => Promise<T>): Promise<T> {
+    let cancel = (): void => undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      cancel = this.timers.after(this.callTimeoutMs, () => reject(new LeaseCallTimeout(`lease ${what}: no answer within ${this.callTimeoutMs} ms`)));
+    });
+    return Promise.race([Promise.resolve().then(op), timeout]).finally(() => cancel());
   }
 
   private async write(op: () => Promise<LeaseRecord>): Promise<boolean> {
@@ -146,13 +187,31 @@ export class LeaderElector {
     return now >= seenAt + record.leaseDurationSeconds * 1000;
   }
 
-  private settle(held: boolean): void {
-    if (held) {
-      this.lastRenewed = this.clock();
+  private settle(held: boolean, renewedAt: number): void {
+    // A renew whose answer came after the deadline is no renew: the watchdog may have stepped down.
+    if (held && this.clock() - renewedAt < this.deadlineMs) {
+      this.lastRenewed = renewedAt;
       this.setLeading(true);
+      this.armWatchdog();
     } else {
       this.setLeading(false);
     }
+  }
+
+  /**
+   * Steps down when the renew deadline passes without a renewal, whatever the step under way is
+   * doing: another replica may take the lease once it has looked stale for its duration.
+   */
+  private armWatchdog(): void {
+    this.cancelWatchdog?.();
+    const due = this.lastRenewed + this.deadlineMs - this.clock();
+    this.cancelWatchdog = this.timers.after(Math.max(1, due), () => {
+      this.cancelWatchdog = undefined;
+      if (!this.leading) return;
+      if (this.isLeader()) return this.armWatchdog();
+      this.options.log.warn('poller lease: renew deadline passed without a renewal; stepping down', { deadlineMs: this.deadlineMs });
+      this.setLeading(false);
+    });
   }
 
   /** An API error is not a lost lease, until the renew deadline passes without a renewal. */
@@ -164,6 +223,10 @@ export class LeaderElector {
   private setLeading(value: boolean): void {
     if (value === this.leading) return;
     this.leading = value;
+    if (!value) {
+      this.cancelWatchdog?.();
+      this.cancelWatchdog = undefined;
+    }
     this.options.log.info(value ? 'became the poller leader' : 'stopped leading the poller', { identity: this.options.identity });
     if (value) this.options.onStartedLeading();
     else this.options.onStoppedLeading();

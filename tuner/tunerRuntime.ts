@@ -226,16 +226,15 @@ export class TunerRuntime {
   }
 }
 
-/** TUNER_MODE and TUNER_SCHEDULE, with the safe defaults; throws naming the variable on a bad value. */
+/** TUNER_MODE and TUNER_SCHEDULE, with the safe defaults; throws naming every bad one at once. */
 export function tunerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { mode: TunerMode; schedule: string; periodMs: number } {
+  const problems: string[] = [];
   const mode = (env.TUNER_MODE ?? DEFAULT_TUNER_MODE).trim();
-  if (mode !== 'off' && mode !== 'recommend' && mode !== 'apply') {
-    throw new Error(`TUNER_MODE must be off, recommend or apply; got "${mode}"`);
-  }
+  if (mode !== 'off' && mode !== 'recommend' && mode !== 'apply') problems.push(`TUNER_MODE must be off, recommend or apply; got "${mode}"`);
   const schedule = (env.TUNER_SCHEDULE ?? DEFAULT_TUNER_SCHEDULE).trim();
-  const check = validateCronExpression(schedule);
-  if (!check.valid) throw new Error(`TUNER_SCHEDULE must be a cron expression; got "${schedule}"`);
-  return { mode, schedule, periodMs: schedulePeriodMs(schedule) };
+  if (!validateCronExpression(schedule).valid) problems.push(`TUNER_SCHEDULE must be a cron expression; got "${schedule}"`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return { mode: mode as TunerMode, schedule, periodMs: schedulePeriodMs(schedule) };
 }
 
 /** Time between the next two runs of a schedule: the tuner's nominal period. */

@@ -2,6 +2,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GateController } from '../controllers/gate/gateController.js';
 import { migrationMetricResult } from '../controllers/migrator/migrator.js';
+import type { ControllersConfig } from '../controllers/config.js';
 import { LeaderControllers } from '../controllers/startControllers.js';
 import { ConfigMapHistoryStore, configMapSlot } from '../controllers/history/historyStore.js';
 import { configMapModelStore } from '../tuner/configMapModelStore.js';
@@ -30,6 +31,10 @@ export interface BackgroundDeps {
   /** The configured base threshold the tuner's guard rails are centred on. */
   baseThresholdG: number;
   tuner: { mode: TunerMode; schedule: string };
+  /** Loaded and validated at process start, not on gaining the lease. */
+  controllers: ControllersConfig;
+  /** Asked by the migrator before each eviction. */
+  isLeader(): boolean;
 }
 
 export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void {
@@ -39,13 +44,19 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     log,
     gatesEnabled: () => deps.placement().gatesEnabled !== false,
     waitForRoom: () => deps.placement().gateWaitForRoom === true,
-    onPass: (stillGated) => {
+    onPass: (stillGated, pastDeadline) => {
       state.gatedPods = stillGated;
       metrics.gatedPods.set(stillGated);
+      metrics.gatedPodsPastDeadline.set(pastDeadline);
     },
     onRelease: (reason) => metrics.gateReleases.inc({ reason }),
   });
-  work.add({ name: 'gate-controller', start: () => gates.start(), stop: () => gates.stop() });
+  const stopGates = async (): Promise<void> => {
+    await gates.stop();
+    // Only the leader counts: a former leader's last figure must not keep an alert firing.
+    metrics.gatedPodsPastDeadline.set(0);
+  };
+  work.add({ name: 'gate-controller', start: () => gates.start(), stop: stopGates });
 
   const savings = new SavingsEstimator({
     kubeConfig: deps.cluster,
@@ -67,6 +78,8 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     table: () => deps.table(),
     zones: () => deps.zones(),
     thresholdG: () => deps.placement().thresholdG,
+    config: deps.controllers,
+    isLeader: () => deps.isLeader(),
     log,
     onMigration: (record) => {
       metrics.migrations.inc({ result: migrationMetricResult(record) });

@@ -1,10 +1,11 @@
-// `npm run webhook:dev`: loopback, a local CA in certs/dev, offline unless a kubeconfig reaches a cluster.
+// `npm run webhook:dev`: loopback, a local CA in certs/dev, offline unless a kubeconfig reaches a
+// cluster within 3 s (a stale kubeconfig must not keep the dev webhook unready).
 import { fileURLToPath } from 'node:url';
 import { run } from './main.js';
 
 const certDir = fileURLToPath(new URL('../certs/dev', import.meta.url));
 
-run({ HOST: process.env.HOST ?? '127.0.0.1', SHUTDOWN_DRAIN_SECONDS: process.env.SHUTDOWN_DRAIN_SECONDS ?? '0' }, { certDir }).catch((err: unknown) => {
+run({ HOST: process.env.HOST ?? '127.0.0.1', SHUTDOWN_DRAIN_SECONDS: process.env.SHUTDOWN_DRAIN_SECONDS ?? '0' }, { certDir, waitForCluster: false }).catch((err: unknown) => {
   process.stderr.write(`carbon-kube dev failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

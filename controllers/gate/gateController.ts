@@ -1,17 +1,45 @@
 // Leader-only controller that takes the green-window gate off pods at their window or deadline,
 // holding a pod at its window while its preferred zone has no room (releasePlan.ts).
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { GATED_LABEL } from '../../webhook/annotations/keys.js';
 import type { Logger } from '../../webhook/log.js';
 import { listLivePods } from '../migrator/clusterSnapshot.js';
 import { requestedByNode } from '../migrator/migrator.js';
 import { largestFreeByZone, nodeRoomView } from '../migrator/zoneRooms.js';
-import { releasePatch } from './gateDecision.js';
+import { countPastDeadline, releasePatch } from './gateDecision.js';
 import { needsRoom, planReleases } from './releasePlan.js';
 import { preferredZone } from './roomAtRelease.js';
 
+/** The slice of the Kubernetes API the controller uses, so tests can stand in for it. */
+export interface GateApi {
+  /** Pods labelled carbon-kube.io/gated=true, all namespaces. */
+  listGated(): Promise<V1Pod[]>;
+  /** Applies releasePatch(pod); rejects on a conflict or a pod gone. */
+  release(pod: V1Pod): Promise<void>;
+  /** Nodes and live pods, to judge free room. */
+  readRoom(): Promise<{ nodes: V1Node[]; pods: V1Pod[] }>;
+}
+
+export function kubeGateApi(kubeConfig: KubeConfig): GateApi {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  return {
+    listGated: async () => (await core.listPodForAllNamespaces({ labelSelector: `${GATED_LABEL}=true` })).items,
+    release: async (pod) => {
+      const name = pod.metadata?.name ?? '';
+      const namespace = pod.metadata?.namespace ?? '';
+      await core.patchNamespacedPod({ name, namespace, body: releasePatch(pod) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    },
+    readRoom: async () => {
+      const [nodes, pods] = await Promise.all([core.listNode(), listLivePods(core)]);
+      return { nodes: nodes.items, pods };
+    },
+  };
+}
+
 export interface GateControllerOptions {
   kubeConfig: KubeConfig;
+  /** Defaults to the API through kubeConfig. */
+  api?: GateApi;
   log: Logger;
   /** False when gating is switched off: every gate is released. */
   gatesEnabled(): boolean;
@@ -20,18 +48,21 @@ export interface GateControllerOptions {
   /** How often to look at gated pods. */
   intervalMs?: number;
   clock?: () => number;
-  /** Called after each pass with the number of pods still gated (for the gated-pods gauge). */
-  onPass?(stillGated: number): void;
+  /**
+   * Called after each pass with the pods still gated and, of those, the ones past their deadline
+   * (should be 0: they are released at it; for carbon_kube_gated_pods_past_deadline).
+   */
+  onPass?(stillGated: number, pastDeadline: number): void;
   onRelease?(reason: string): void;
 }
 
 export class GateController {
   private timer: NodeJS.Timeout | undefined;
-  private readonly core: CoreV1Api;
+  private readonly api: GateApi;
   private pass: Promise<void> | undefined;
 
   constructor(private readonly options: GateControllerOptions) {
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.api = options.api ?? kubeGateApi(options.kubeConfig);
   }
 
   start(): void {
@@ -55,7 +86,7 @@ export class GateController {
     const clock = this.options.clock ?? Date.now;
     let pods: V1Pod[];
     try {
-      pods = (await this.core.listPodForAllNamespaces({ labelSelector: `${GATED_LABEL}=true` })).items;
+      pods = await this.api.listGated();
     } catch (err) {
       this.options.log.warn('could not list gated pods; will retry', { error: errorText(err) });
       return;
@@ -65,20 +96,23 @@ export class GateController {
     const wantsRoom = (this.options.waitForRoom?.() ?? false) && pods.some((p) => needsRoom(p, now, enabled));
     const room = wantsRoom ? await this.readRoom() : undefined;
     const plan = planReleases(pods, now, enabled, room);
-    let stillGated = plan.waiting + plan.heldForRoom.length;
-    for (const { pod, reason } of plan.release) if (!(await this.release(pod, reason))) stillGated += 1;
+    const released = new Set<V1Pod>();
+    for (const { pod, reason } of plan.release) if (await this.release(pod, reason)) released.add(pod);
+    const stillGated = plan.waiting + plan.heldForRoom.length + plan.release.length - released.size;
     if (plan.heldForRoom.length > 0) {
       const zones = [...new Set(plan.heldForRoom.map((p) => preferredZone(p) ?? '?'))];
       this.options.log.info('gated pods at their window wait for room in their preferred zone', { pods: plan.heldForRoom.length, zones });
     }
-    this.options.onPass?.(stillGated);
+    const pastDeadline = countPastDeadline(pods.filter((p) => !released.has(p)), now);
+    if (pastDeadline > 0) this.options.log.warn('gated pods are past their deadline; their release keeps failing', { pods: pastDeadline });
+    this.options.onPass?.(stillGated, pastDeadline);
   }
 
   /** The most free CPU on one node per zone; undefined (release regardless) if the cluster cannot be read. */
   private async readRoom(): Promise<Map<string, number> | undefined> {
     try {
-      const [nodes, pods] = await Promise.all([this.core.listNode(), listLivePods(this.core)]);
-      return largestFreeByZone(nodes.items.map(nodeRoomView), requestedByNode(pods));
+      const { nodes, pods } = await this.api.readRoom();
+      return largestFreeByZone(nodes.map(nodeRoomView), requestedByNode(pods));
     } catch (err) {
       this.options.log.warn('could not read free room; releasing due gates without waiting for it', { error: errorText(err) });
       return undefined;
@@ -89,7 +123,7 @@ export class GateController {
     const name = pod.metadata?.name ?? '';
     const namespace = pod.metadata?.namespace ?? '';
     try {
-      await this.core.patchNamespacedPod({ name, namespace, body: releasePatch(pod) }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      await this.api.release(pod);
       this.options.log.info('released scheduling gate', { namespace, pod: name, reason });
       this.options.onRelease?.(reason);
       return true;

@@ -26,6 +26,17 @@ export function gateVerdict(pod: V1Pod, now: number, gatesEnabled = true): GateV
   return { action: 'wait', until: Math.min(releaseAt, deadline) };
 }
 
+/**
+ * Pods that still carry the gate at or after their deadline. The controller releases them at the
+ * deadline, so after a pass this should be 0; anything else is a gate stuck by failing releases.
+ */
+export function countPastDeadline(pods: readonly V1Pod[], now: number): number {
+  return pods.filter((pod) => {
+    const deadline = annotatedTime(pod, DEADLINE);
+    return hasGreenWindowGate(pod) && deadline !== undefined && now >= deadline;
+  }).length;
+}
+
 /** A time the webhook wrote on the pod (release-at, deadline), ms; undefined if absent or unreadable. */
 export function annotatedTime(pod: V1Pod, key: typeof RELEASE_AT | typeof DEADLINE): number | undefined {
   const t = Date.parse(pod.metadata?.annotations?.[key] ?? '');

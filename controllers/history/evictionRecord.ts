@@ -61,6 +61,13 @@ export interface EvictionRecord {
   reason: string;
   /** The server's dry run was used (MIGRATOR_DRY_RUN): nothing was evicted. */
   dryRun?: boolean;
+  /**
+   * The migrator's intent, written before it calls the Eviction API (result `evicted`, what it is
+   * about to do); the outcome replaces it. One left behind (the process died in between, or the
+   * outcome could not be written) is taken as done: it counts in the hourly budget and the
+   * owner's cooldown, so the limits err toward fewer evictions.
+   */
+  pending?: boolean;
   /** Repeated refusals of the same pod are folded into one entry. */
   attempts?: number;
 }

@@ -10,6 +10,7 @@ import {
   type MigrationLimits,
   type MigrationPlan,
   type PlannedEviction,
+  type PodOwner,
   type RecentAttempt,
   type SkipReason,
   type SkippedPod,
@@ -19,6 +20,8 @@ import {
 export * from './types.js';
 
 const HOUR_MS = 3_600_000;
+/** The cluster autoscaler's opt-out; "false" is honoured here too, whatever carbon-kube.io says. */
+export const SAFE_TO_EVICT = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
 /** Never touched, even if someone labels them: the cluster's own machinery lives there. */
 const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
@@ -33,11 +36,14 @@ interface Eligible {
  * Chooses the evictions to attempt now, and why every other pod stays.
  *
  * A pod is a candidate only if all of these hold (first failing rule names the skip reason):
- * not terminating; its namespace opted in (never kube-system); its mode is not `off`; not
- * annotated `carbon-kube.io/migratable=false`; not a mirror pod; owned by a controller (bare pods
- * would be lost); not a DaemonSet pod (it would come back on the same node); not critical; no
- * local storage (emptyDir or hostPath, the descheduler's rule) and not a Job pod (a restart
- * loses its work) unless annotated `migratable=true`; older than `minPodAgeMs`; its owner known
+ * not terminating; its namespace opted in (never kube-system); its mode is not `off`; opted in to
+ * migration: `carbon-kube.io/migratable=true` on the pod, or as its namespace's default with the
+ * pod not saying `false`; not a mirror pod; owned by a controller (bare pods would be lost); not a
+ * DaemonSet pod (it would come back on the same node); not critical; no persistentVolumeClaim or
+ * ephemeral volume and not annotated `cluster-autoscaler.kubernetes.io/safe-to-evict=false`
+ * (whatever `migratable` says); no local storage (emptyDir or hostPath, the descheduler's rule)
+ * and not a Job pod (a restart loses its work) unless the pod itself (not its namespace) says
+ * `migratable=true`; older than `minPodAgeMs`; its owner known
  * and fully ready (a move costs one replica for a while); no eviction of the owner within the
  * cooldown and no PDB refusal within the backoff; its zone's intensity known, fresh, and above
  * the pod's threshold (`carbon-kube.io/max-intensity`, else `thresholdG`).
@@ -86,20 +92,28 @@ function podRule(pod: MigrationCandidate, input: MigrationInput): SkipReason | u
   if (pod.terminating) return 'terminating';
   if (!input.optedInNamespaces.has(pod.namespace) || SYSTEM_NAMESPACES.has(pod.namespace)) return 'namespace-not-opted-in';
   if (pod.annotations[MODE] === 'off') return 'mode-off';
-  if (pod.annotations[MIGRATABLE] === 'false') return 'not-migratable';
+  // Opt-in: only what its owner (or its namespace's) said may move, moves.
+  if (pod.annotations[MIGRATABLE] !== 'true') return 'not-migratable';
   return kindRule(pod);
 }
 
-/** Rules about what the pod is: would it come back, elsewhere, with nothing lost? */
+/** Rules about what the pod is: would it come back, elsewhere? */
 function kindRule(pod: MigrationCandidate): SkipReason | undefined {
-  const explicit = pod.annotations[MIGRATABLE];
   if (pod.mirror) return 'mirror-pod';
   if (!pod.owner) return 'bare-pod';
   if (pod.owner.kind === 'DaemonSet') return 'daemonset-pod';
   if (pod.critical) return 'critical-pod';
-  // An explicit migratable=true says the data and the work may be lost; nothing else does.
+  return lossRule(pod, pod.owner);
+}
+
+/** Rules about what a move would lose: storage, the autoscaler's word, a Job's work. */
+function lossRule(pod: MigrationCandidate, owner: PodOwner): SkipReason | undefined {
+  if (pod.persistentVolume) return 'persistent-volume';
+  if (pod.annotations[SAFE_TO_EVICT] === 'false') return 'not-safe-to-evict';
+  // The pod's own migratable=true says its data and work may be lost; a namespace default does not.
+  const explicit = pod.inheritedAnnotations?.includes(MIGRATABLE) ? undefined : pod.annotations[MIGRATABLE];
   if (pod.localStorage && explicit !== 'true') return 'local-storage';
-  if (pod.owner.kind === 'Job' && explicit !== 'true') return 'job-pod';
+  if (owner.kind === 'Job' && explicit !== 'true') return 'job-pod';
   return undefined;
 }
 

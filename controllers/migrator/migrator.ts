@@ -6,7 +6,6 @@ import type { Logger } from '../../webhook/log.js';
 import { ZONE_LABEL } from '../../webhook/placement/gridMapping.js';
 import { requestedCpuMillis } from '../../webhook/placement/podFacts.js';
 import type { IntensityTable, ZoneCapacity } from '../../webhook/placement/types.js';
-import { errorText } from '../apiErrors.js';
 import type { MigratorConfig } from '../config.js';
 import type { EvictionRecord } from '../history/evictionRecord.js';
 import type { HistoryStore } from '../history/historyStore.js';
@@ -14,11 +13,12 @@ import { OwnEvictions } from '../history/ownEvictions.js';
 import { PeriodicTask } from '../periodic.js';
 import { chooseEvictions } from './chooseEvictions.js';
 import { SnapshotReader, type ClusterSnapshot } from './clusterSnapshot.js';
+import { dryRunEviction, evictWithIntent, type AttemptDeps } from './evictionAttempt.js';
 import { kubeEvictor, type Evictor } from './evictPod.js';
-import { recentAttempts, recordForEviction } from './planRecords.js';
+import { recentAttempts } from './planRecords.js';
 import { candidateFromPod } from './podCandidate.js';
 import { runEstimator } from './runEstimates.js';
-import type { MigrationCandidate, MigrationPlan, PlannedEviction, SkipReason } from './types.js';
+import type { MigrationCandidate, MigrationPlan, SkipReason } from './types.js';
 import { nodeRoomView, zoneRooms } from './zoneRooms.js';
 
 export interface MigratorDeps {
@@ -37,6 +37,13 @@ export interface MigratorDeps {
   clock?: () => number;
   /** Defaults to the Eviction API through kubeConfig. */
   evictor?: Evictor;
+  /** Defaults to reading the cluster through kubeConfig (tests stand in for it). */
+  snapshot?: (excludeNamespace: string) => Promise<ClusterSnapshot>;
+  /**
+   * A fresh leadership check, asked before each eviction (default: always true). A pass that
+   * began on the leader must not go on evicting once the lease is lost.
+   */
+  isLeader?: () => boolean;
   /** Called for each record a pass writes, e.g. to count carbon_kube_migrations_total{result}. */
   onRecord?: (record: EvictionRecord) => void;
 }
@@ -45,17 +52,23 @@ export interface MigrationRun {
   plan: MigrationPlan;
   /** What was written to the history this pass. */
   records: EvictionRecord[];
+  /** Why the pass ended before the plan did (leadership lost, history not writable). */
+  interrupted?: string;
 }
 
 /** runOnce: one pass now (shares a pass under way); stop: ends the schedule and waits for a pass under way. */
 export type Migrator = PeriodicTask<MigrationRun>;
 
 export function createMigrator(deps: MigratorDeps): Migrator {
-  const reader = new SnapshotReader(deps.kubeConfig);
+  const read = deps.snapshot ?? readerOf(new SnapshotReader(deps.kubeConfig));
   const evictor = deps.evictor ?? kubeEvictor(deps.kubeConfig);
   const own = deps.ownEvictions ?? new OwnEvictions();
   const clock = deps.clock ?? Date.now;
-  return new PeriodicTask({ name: 'migrator', schedule: deps.config.schedule, log: deps.log, run: () => migrationPass(deps, reader, evictor, own, clock) });
+  return new PeriodicTask({ name: 'migrator', schedule: deps.config.schedule, log: deps.log, run: () => migrationPass(deps, read, evictor, own, clock) });
+}
+
+function readerOf(reader: SnapshotReader): (excludeNamespace: string) => Promise<ClusterSnapshot> {
+  return (excludeNamespace) => reader.read(excludeNamespace);
 }
 
 /** Creates the migrator and starts its schedule. */
@@ -65,9 +78,9 @@ export function startMigrator(deps: MigratorDeps): Migrator {
   return migrator;
 }
 
-async function migrationPass(deps: MigratorDeps, reader: SnapshotReader, evictor: Evictor, own: OwnEvictions, clock: () => number): Promise<MigrationRun> {
+async function migrationPass(deps: MigratorDeps, read: (excludeNamespace: string) => Promise<ClusterSnapshot>, evictor: Evictor, own: OwnEvictions, clock: () => number): Promise<MigrationRun> {
   const { config, log } = deps;
-  const snapshot = await reader.read(deps.namespace);
+  const snapshot = await read(deps.namespace);
   const history = await deps.history.read();
   const now = clock();
   const zones = deps.zones();
@@ -82,38 +95,25 @@ async function migrationPass(deps: MigratorDeps, reader: SnapshotReader, evictor
     recent: recentAttempts(history, now, Math.max(limits.ownerCooldownMs, limits.pdbBackoffMs)),
     limits,
   });
-  const records: EvictionRecord[] = [];
-  for (const e of plan.evictions) {
-    const record = await attempt(e, plan.dryRun, evictor, own, clock, history, deps);
-    if (record) records.push(record);
-  }
-  await deps.history.append(records);
+  const attemptDeps: AttemptDeps = { evictor, history: deps.history, own, clock, log, savings: config.savings, isLeader: deps.isLeader ?? (() => true), past: history };
+  const { records, interrupted } = await attemptAll(plan, attemptDeps);
+  // Real evictions were written one by one (intent, then outcome); dry runs all at once here.
+  if (plan.dryRun) await deps.history.append(records);
   for (const r of records) deps.onRecord?.(r);
-  log.info('migrator pass', { ...summary(plan, records), dryRun: plan.dryRun });
+  log.info('migrator pass', { ...summary(plan, records), dryRun: plan.dryRun, ...(interrupted ? { interrupted } : {}) });
   if (plan.skipped.length > 0) log.debug('migrator skipped pods', { skipped: plan.skipped });
-  return { plan, records };
+  return { plan, records, ...(interrupted ? { interrupted } : {}) };
 }
 
-async function attempt(
-  e: PlannedEviction,
-  dryRun: boolean,
-  evictor: Evictor,
-  own: OwnEvictions,
-  clock: () => number,
-  history: readonly EvictionRecord[],
-  deps: MigratorDeps,
-): Promise<EvictionRecord | undefined> {
-  const { pod } = e;
-  if (!dryRun) own.add(pod.uid);
-  const outcome = await evictor.evict({ namespace: pod.namespace, name: pod.name, uid: pod.uid }, dryRun).catch((err: unknown) => ({ result: 'failed' as const, reason: errorText(err) }));
-  const fields = { pod: `${pod.namespace}/${pod.name}`, from: e.fromZone, to: e.toZone, deltaG: e.deltaG, result: outcome.result };
-  if (outcome.result === 'gone') {
-    deps.log.info('pod to migrate is gone; nothing to do', fields);
-    return undefined;
+/** The plan's evictions in order, until one says the pass must stop. */
+async function attemptAll(plan: MigrationPlan, deps: AttemptDeps): Promise<{ records: EvictionRecord[]; interrupted?: string }> {
+  const records: EvictionRecord[] = [];
+  for (const e of plan.evictions) {
+    const result = plan.dryRun ? await dryRunEviction(e, deps) : await evictWithIntent(e, deps);
+    if ('stop' in result) return { records, interrupted: result.stop };
+    if (result.record) records.push(result.record);
   }
-  if (outcome.result === 'failed') deps.log.warn('eviction failed; the next pass will judge again', { ...fields, reason: outcome.reason });
-  else deps.log.info(outcome.result === 'evicted' ? 'evicted pod toward a cleaner zone' : `eviction ${outcome.result}`, fields);
-  return recordForEviction(e, { ...outcome, ...(dryRun ? { dryRun: true } : {}) }, clock(), history, deps.config.savings);
+  return { records };
 }
 
 /** Candidates of the opted-in namespaces, on nodes of the inventory's zones, with their run estimates (see runEstimator). */

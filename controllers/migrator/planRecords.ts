@@ -17,6 +17,8 @@ export interface AttemptOutcome {
   result: EvictionResult;
   reason: string;
   dryRun?: boolean;
+  /** Not yet made: the intent written before the Eviction API is called. */
+  pending?: boolean;
 }
 
 /**
@@ -53,12 +55,15 @@ export function recordForEviction(
     result: outcome.result,
     reason: outcome.reason,
     ...(outcome.dryRun ? { dryRun: true } : {}),
+    ...(outcome.pending ? { pending: true } : {}),
   };
 }
 
 /**
  * The migrator's own real attempts that still matter at `now` (rate limit, cooldown, PDB
- * backoff): evictions and PDB refusals, not dry runs, within `windowMs` (at least an hour).
+ * backoff): evictions and PDB refusals, not dry runs, within `windowMs` (at least an hour). A
+ * pending intent (result `evicted`) counts as an eviction: it may have happened. Failed attempts
+ * do not count.
  */
 export function recentAttempts(history: readonly EvictionRecord[], now: number, windowMs: number): RecentAttempt[] {
   const since = now - Math.max(windowMs, HOUR_MS);

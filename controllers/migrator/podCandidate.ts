@@ -40,10 +40,18 @@ export function candidateFromPod(
     mirror: annotations[MIRROR_ANNOTATION] !== undefined,
     critical: isCritical(pod),
     localStorage: hasLocalStorage(pod),
+    persistentVolume: hasPersistentVolume(pod),
     terminating: isTerminating(pod),
   };
   if (owner) candidate.owner = owner;
+  noteInherited(candidate, namespaceDefaults, annotations);
   return candidate;
+}
+
+/** Which of the candidate's annotations its namespace supplied (the pod does not set them). */
+function noteInherited(candidate: MigrationCandidate, namespaceDefaults: Readonly<Record<string, string>>, own: Readonly<Record<string, string>>): void {
+  const inherited = Object.keys(namespaceDefaults).filter((k) => own[k] === undefined);
+  if (inherited.length > 0) candidate.inheritedAnnotations = inherited;
 }
 
 function identity(pod: V1Pod): Pick<MigrationCandidate, 'namespace' | 'name' | 'uid'> {
@@ -59,6 +67,11 @@ export function startedAt(pod: V1Pod): number | undefined {
 /** The descheduler's rule: any emptyDir (whatever its medium) or hostPath volume. */
 export function hasLocalStorage(pod: V1Pod): boolean {
   return (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined || v.hostPath !== undefined);
+}
+
+/** A claim (often bound to a zonal disk) or a generic ephemeral volume (its data dies with the pod). */
+export function hasPersistentVolume(pod: V1Pod): boolean {
+  return (pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim !== undefined || v.ephemeral !== undefined);
 }
 
 export function isTerminating(pod: V1Pod): boolean {

@@ -22,6 +22,8 @@ export interface MigrationCandidate {
   startedAt: number;
   /** The pod's annotations over its namespace's carbon-kube.io defaults. */
   annotations: Readonly<Record<string, string>>;
+  /** Keys of `annotations` that came from the namespace's defaults, not from the pod itself. */
+  inheritedAnnotations?: readonly string[];
   /** The pod's Ready condition. */
   ready: boolean;
   /** A static pod's API mirror (annotation kubernetes.io/config.mirror). */
@@ -30,6 +32,12 @@ export interface MigrationCandidate {
   critical: boolean;
   /** Any emptyDir or hostPath volume (the descheduler's rule): its data dies with the pod. */
   localStorage: boolean;
+  /**
+   * Any persistentVolumeClaim or generic ephemeral volume: a claim is often bound to a zonal disk
+   * the replacement could not reach from another zone, and an ephemeral volume's data dies with
+   * the pod. Absent means none (the simulator's jobs have none).
+   */
+  persistentVolume?: boolean;
   /** Being deleted already. */
   terminating: boolean;
   /**
@@ -145,6 +153,8 @@ export type SkipReason =
   | 'bare-pod'
   | 'daemonset-pod'
   | 'critical-pod'
+  | 'persistent-volume'
+  | 'not-safe-to-evict'
   | 'local-storage'
   | 'job-pod'
   | 'too-young'

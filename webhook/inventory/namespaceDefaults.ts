@@ -1,39 +1,41 @@
 // carbon-kube.io annotations on namespaces, watched: the defaults for their pods.
-import { CoreV1Api, makeInformer, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 import { PREFIX } from '../annotations/keys.js';
 import type { Logger } from '../log.js';
-
-const RESTART_DELAY_MS = 5_000;
+import { SyncedInformer, type RetryDelays } from './syncedInformer.js';
 
 export function carbonAnnotations(ns: V1Namespace): Record<string, string> {
   return Object.fromEntries(Object.entries(ns.metadata?.annotations ?? {}).filter(([k]) => k.startsWith(PREFIX)));
 }
 
 export class NamespaceDefaults {
-  private stopped = false;
-  private readonly informer;
+  private readonly watch: SyncedInformer<V1Namespace>;
 
-  constructor(kubeConfig: KubeConfig, private readonly log: Logger) {
+  constructor(kubeConfig: KubeConfig, log: Logger, retry?: RetryDelays) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.informer = makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', () => core.listNamespace());
-    this.informer.on('error', (err: unknown) => {
-      this.log.warn('namespace watch failed; restarting', { error: err instanceof Error ? err.message : String(err) });
-      if (!this.stopped) setTimeout(() => void this.informer.start().catch(() => undefined), RESTART_DELAY_MS).unref();
-    });
+    this.watch = new SyncedInformer<V1Namespace>({ kubeConfig, path: '/api/v1/namespaces', list: () => core.listNamespace(), what: 'namespace', log, ...(retry ? { retry } : {}) });
   }
 
+  /** Starts watching; resolves once the first attempt is made, synced or not (see whenSynced). */
   start(): Promise<void> {
-    return this.informer.start();
+    return this.watch.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.informer.stop();
+  whenSynced(): Promise<void> {
+    return this.watch.whenSynced();
+  }
+
+  synced(): boolean {
+    return this.watch.synced();
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
 
   /** Reads the informer's cache: no API call on the admission path. */
   of(namespace: string): Record<string, string> {
-    const ns = this.informer.get(namespace);
+    const ns = this.watch.informer.get(namespace);
     return ns ? carbonAnnotations(ns) : {};
   }
 }

@@ -1,12 +1,12 @@
 // Keeps the cluster's zone inventory current by watching Nodes (level-triggered, restarts on error).
-import { CoreV1Api, makeInformer, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { GridLookup } from '../placement/gridMapping.js';
 import type { ZoneCapacity } from '../placement/types.js';
 import type { Logger } from '../log.js';
 import { summarizeNode } from './nodeSummary.js';
+import { SyncedInformer, type RetryDelays } from './syncedInformer.js';
 import { zonesOfNodes, type NodeSummary } from './zoneInventory.js';
 
-const RESTART_DELAY_MS = 5_000;
 /** Kubelets update their Node every few seconds; zones are recomputed at most this often. */
 const RECOMPUTE_DELAY_MS = 1_000;
 
@@ -16,38 +16,45 @@ export class NodeWatcher {
   private reportedUnmapped = '';
   private pending: NodeJS.Timeout | undefined;
   private readonly summaries = new Map<string, NodeSummary>();
-  private readonly informer;
+  private readonly watch: SyncedInformer<V1Node>;
 
-  constructor(kubeConfig: KubeConfig, private readonly lookup: GridLookup, private readonly log: Logger) {
+  constructor(kubeConfig: KubeConfig, private readonly lookup: GridLookup, private readonly log: Logger, retry?: RetryDelays) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.informer = makeInformer<V1Node>(kubeConfig, '/api/v1/nodes', () => core.listNode());
+    this.watch = new SyncedInformer<V1Node>({ kubeConfig, path: '/api/v1/nodes', list: () => core.listNode(), what: 'node', log, ...(retry ? { retry } : {}) });
+    const informer = this.watch.informer;
     // Each event updates one node's summary; the zones follow, coalesced over a burst of events.
     const upsert = (node: V1Node): void => {
       this.summaries.set(node.metadata?.name ?? '', summarizeNode(node));
       this.scheduleRecompute();
     };
-    this.informer.on('add', upsert);
-    this.informer.on('update', upsert);
-    this.informer.on('delete', (node) => {
+    informer.on('add', upsert);
+    informer.on('update', upsert);
+    informer.on('delete', (node) => {
       this.summaries.delete(node.metadata?.name ?? '');
       this.scheduleRecompute();
     });
-    this.informer.on('error', (err: unknown) => {
-      this.log.warn('node watch failed; restarting', { error: err instanceof Error ? err.message : String(err) });
-      if (!this.stopped) setTimeout(() => void this.informer.start().catch(() => undefined), RESTART_DELAY_MS).unref();
-    });
   }
 
+  /** Starts watching; resolves once the first attempt is made, synced or not (see whenSynced). */
   async start(): Promise<void> {
-    await this.informer.start();
-    for (const node of this.informer.list()) this.summaries.set(node.metadata?.name ?? '', summarizeNode(node));
+    await this.watch.start();
+    if (this.watch.synced()) this.recompute();
+  }
+
+  /** Resolves once the nodes were listed and the zones computed from them; rejects if stopped first. */
+  async whenSynced(): Promise<void> {
+    await this.watch.whenSynced();
     this.recompute();
+  }
+
+  synced(): boolean {
+    return this.watch.synced();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pending) clearTimeout(this.pending);
-    await this.informer.stop();
+    await this.watch.stop();
   }
 
   private scheduleRecompute(): void {

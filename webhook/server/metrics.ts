@@ -11,12 +11,14 @@ export interface WebhookMetrics {
   pollerRequests: Counter<'source' | 'result'>;
   migrations: Counter<'result'>;
   gatedPods: Gauge;
+  gatedPodsPastDeadline: Gauge;
   gateReleases: Counter<'reason'>;
   threshold: Gauge;
   tunerReward: Gauge;
   tunerRuns: Counter<'result'>;
   co2SavedKg: Counter;
   leader: Gauge;
+  certificateExpiry: Gauge;
 }
 
 /** `tableAgeSeconds` is read at scrape time, so the age keeps growing while polls fail. */
@@ -72,6 +74,11 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
       registers,
     }),
     gatedPods: new Gauge({ name: 'carbon_kube_gated_pods', help: 'Pods waiting behind the green-window scheduling gate.', registers }),
+    gatedPodsPastDeadline: new Gauge({
+      name: 'carbon_kube_gated_pods_past_deadline',
+      help: 'Pods still carrying the green-window gate after their deadline, counted at each gate controller pass (should be 0).',
+      registers,
+    }),
     gateReleases: new Counter({
       name: 'carbon_kube_gate_releases_total',
       help: 'Green-window gates released, by reason (window, deadline, no-times, gates-disabled).',
@@ -87,5 +94,10 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
       registers,
     }),
     leader: new Gauge({ name: 'carbon_kube_leader', help: '1 while this replica leads the background work.', registers }),
+    certificateExpiry: new Gauge({
+      name: 'carbon_kube_certificate_expiry_timestamp_seconds',
+      help: 'Not-after time (Unix seconds) of the serving certificate in use, updated on every load and reload.',
+      registers,
+    }),
   };
 }

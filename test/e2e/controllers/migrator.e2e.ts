@@ -57,9 +57,15 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
     return createMigrator({ kubeConfig: cluster().kc, namespace: OUR_NAMESPACE, table: () => poller.table(), zones, thresholdG: () => THRESHOLD, config, history, ownEvictions: own, log });
   }
 
-  async function namespace(name: string, optIn = true): Promise<string> {
+  /** A namespace, opted in to steering unless told; `migratable` also opts its pods in to migration (a namespace default). */
+  async function namespace(name: string, optIn = true, migratable = false): Promise<string> {
     await cluster().createNamespace(name, optIn);
+    if (migratable) annotateNamespaceMigratable(name);
     return name;
+  }
+
+  function annotateNamespaceMigratable(name: string): void {
+    expect(cluster().cp.kubectl(['annotate', 'namespace', name, `${MIGRATABLE}=true`])).to.contain(`namespace/${name} annotated`);
   }
 
   async function recordsOf(ns: string): Promise<EvictionRecord[]> {
@@ -104,7 +110,9 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
     await poller.pollOnce();
     expect(Object.fromEntries(Object.entries(poller.table()).map(([grid, e]) => [grid, e.intensity]))).to.deep.equal(CLEAN_FIRST);
     history = new ConfigMapHistoryStore(configMapSlot(c.kc, OUR_NAMESPACE), { log });
-    migratorConfig = loadControllersConfig({ MIGRATOR_ENABLED: 'true' }).migrator;
+    // Evicting for real: the migrator dry-runs unless told otherwise.
+    migratorConfig = loadControllersConfig({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'false' }).migrator;
+    expect(loadControllersConfig({ MIGRATOR_ENABLED: 'true' }).migrator.limits.dryRun).to.equal(true);
     const historyConfig = loadControllersConfig({}).history;
     observer = createEvictionObserver({ kubeConfig: c.kc, history, ownEvictions: own, table: () => poller.table(), zones, config: historyConfig, log });
     await observer.start();
@@ -121,9 +129,9 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
     await c?.stop();
   });
 
-  it('evicts a Deployment pod from the dirty zone; its replacement is steered into the clean zone and recorded', async function () {
+  it('evicts a Deployment pod of a namespace opted in to migration from the dirty zone; its replacement is steered into the clean zone and recorded', async function () {
     this.timeout(120_000);
-    const ns = await namespace('moves');
+    const ns = await namespace('moves', true, true);
     const [before] = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'web', replicas: 1, cpu: '2', zone: DIRTY });
     expect(zoneOf(before!)).to.equal(DIRTY);
     const { name, uid } = before!.metadata!;
@@ -186,7 +194,8 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
   it('is refused by a PodDisruptionBudget (429), records blocked-by-pdb and backs off', async function () {
     this.timeout(120_000);
     const ns = await namespace('guarded');
-    const pods = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'api', replicas: 2, cpu: '1', zone: DIRTY });
+    // Opted in by the pods themselves this time.
+    const pods = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'api', replicas: 2, cpu: '1', zone: DIRTY, annotations: { [MIGRATABLE]: 'true' } });
     const policy = cluster().kc.makeApiClient(PolicyV1Api);
     await policy.createNamespacedPodDisruptionBudget({
       namespace: ns,
@@ -221,13 +230,19 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
     expect(again.plan.skipped.filter((s) => s.namespace === ns).map((s) => s.reason)).to.deep.equal(['pdb-backoff', 'pdb-backoff']);
   });
 
-  it('keeps a running pod that `kubectl annotate ... carbon-kube.io/migratable=false` protects', async function () {
+  it('moves only pods opted in to migration, and keeps one that `kubectl annotate ... carbon-kube.io/migratable=false` protects', async function () {
     this.timeout(120_000);
     const ns = await namespace('pinned');
     const [p] = await readyDeploymentInZone(cluster(), { namespace: ns, name: 'report', replicas: 1, cpu: '1', zone: DIRTY });
     const name = p!.metadata?.name ?? '';
 
-    // Without the annotation it would move (a dry run says so).
+    // Steered, but not opted in to migration: it stays.
+    const before = await migrator({ dryRun: true }).runOnce();
+    expect(before.plan.skipped.filter((s) => s.namespace === ns)).to.deep.equal([{ namespace: ns, name, zone: DIRTY, reason: 'not-migratable' }]);
+    expect(before.records.filter((r) => r.namespace === ns)).to.deep.equal([]);
+
+    // Its namespace opts its pods in: now it would move (a dry run says so).
+    annotateNamespaceMigratable(ns);
     const dry = await migrator({ dryRun: true }).runOnce();
     expect(dry.records.filter((r) => r.namespace === ns).map((r) => [r.pod, r.result])).to.deep.equal([[name, 'dry-run']]);
 

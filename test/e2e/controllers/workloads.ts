@@ -43,10 +43,10 @@ function boundPods(w: Workloads, namespace: string, selector: string, count: num
   };
 }
 
-/** Creates a Deployment whose pods all land in `zone` (see startInZone). Returns the bound pods. */
+/** Creates a Deployment (pod annotations as given) whose pods all land in `zone` (see startInZone). Returns the bound pods. */
 export async function deployInZone(
   w: Workloads,
-  opts: { namespace: string; name: string; replicas: number; cpu: string; zone: string },
+  opts: { namespace: string; name: string; replicas: number; cpu: string; zone: string; annotations?: Record<string, string> },
 ): Promise<V1Pod[]> {
   const labels = { app: opts.name };
   const create = () =>
@@ -57,7 +57,10 @@ export async function deployInZone(
         spec: {
           replicas: opts.replicas,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: PAUSE_IMAGE, resources: { requests: { cpu: opts.cpu } } }] } },
+          template: {
+            metadata: { labels, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
+            spec: { containers: [{ name: 'app', image: PAUSE_IMAGE, resources: { requests: { cpu: opts.cpu } } }] },
+          },
         },
       },
     });

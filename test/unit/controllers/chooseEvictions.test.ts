@@ -3,8 +3,14 @@ import { chooseEvictions, ownerKey, podThreshold, type MigrationCandidate, type 
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const MIN = 60_000;
+const MIGRATABLE = 'carbon-kube.io/migratable';
 
+/**
+ * A pod of namespace shop, which opted in to migration (namespace annotation migratable=true,
+ * inherited); annotations given here are the pod's own, over that default.
+ */
 function pod(name: string, extra: Partial<MigrationCandidate> = {}): MigrationCandidate {
+  const own = extra.annotations ?? {};
   return {
     namespace: 'shop',
     name,
@@ -14,13 +20,14 @@ function pod(name: string, extra: Partial<MigrationCandidate> = {}): MigrationCa
     zone: 'dirty',
     cpuMillis: 1000,
     startedAt: NOW - 60 * MIN,
-    annotations: {},
     ready: true,
     mirror: false,
     critical: false,
     localStorage: false,
     terminating: false,
     ...extra,
+    annotations: { [MIGRATABLE]: 'true', ...own },
+    inheritedAnnotations: MIGRATABLE in own ? [] : [MIGRATABLE],
   };
 }
 
@@ -71,6 +78,8 @@ describe('chooseEvictions', () => {
       ['DaemonSet pod', { owner: { kind: 'DaemonSet', name: 'agent' } }, 'daemonset-pod'],
       ['critical pod', { critical: true }, 'critical-pod'],
       ['pod with local storage', { localStorage: true }, 'local-storage'],
+      ['pod with a PersistentVolumeClaim or an ephemeral volume', { persistentVolume: true }, 'persistent-volume'],
+      ['pod the cluster autoscaler may not evict', { annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } }, 'not-safe-to-evict'],
       ['Job pod', { owner: { kind: 'Job', name: 'batch' } }, 'job-pod'],
       ['pod younger than the minimum age', { startedAt: NOW - 9 * MIN }, 'too-young'],
       ['unready pod', { ready: false }, 'owner-not-ready'],
@@ -102,6 +111,35 @@ describe('chooseEvictions', () => {
       const plan = chooseEvictions(input([storage, job, ds, bare, critical], { limits: { maxPerZonePerRun: 10 } }));
       expect(plan.evictions.map((e) => e.pod.name).sort()).to.deep.equal(['job', 'storage']);
       expect(plan.skipped.map((s) => `${s.name}:${s.reason}`).sort()).to.deep.equal(['bare:bare-pod', 'crit:critical-pod', 'ds:daemonset-pod']);
+    });
+
+    it('never lets migratable=true move a pod with a persistent volume or one marked safe-to-evict=false', () => {
+      const yes = { [MIGRATABLE]: 'true' };
+      const claim = pod('claim', { annotations: yes, persistentVolume: true, owner: { kind: 'StatefulSet', name: 'db' } });
+      const unsafe = pod('unsafe', { annotations: { ...yes, 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' }, owner: { kind: 'ReplicaSet', name: 'r1' } });
+      const safe = pod('safe', { annotations: { ...yes, 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' }, owner: { kind: 'ReplicaSet', name: 'r2' } });
+      const plan = chooseEvictions(input([claim, unsafe, safe], { limits: { maxPerZonePerRun: 10 } }));
+      expect(plan.evictions.map((e) => e.pod.name)).to.deep.equal(['safe']);
+      expect(plan.skipped.map((s) => `${s.name}:${s.reason}`).sort()).to.deep.equal(['claim:persistent-volume', 'unsafe:not-safe-to-evict']);
+    });
+
+    it('moves only opted-in pods: migratable=true on the pod or as its namespace default, and the pod does not say false', () => {
+      const none = { ...pod('none'), annotations: {}, inheritedAnnotations: [] };
+      const podSays = pod('pod-says', { annotations: { [MIGRATABLE]: 'true' } });
+      const nsSays = pod('ns-says');
+      const podRefuses = { ...pod('pod-refuses'), annotations: { [MIGRATABLE]: 'false' }, inheritedAnnotations: [] };
+      const junk = pod('junk', { annotations: { [MIGRATABLE]: 'yes' } });
+      const plan = chooseEvictions(input([none, podSays, nsSays, podRefuses, junk], { limits: { maxPerZonePerRun: 10 } }));
+      expect(plan.evictions.map((e) => e.pod.name).sort()).to.deep.equal(['ns-says', 'pod-says']);
+      expect(plan.skipped.map((s) => `${s.name}:${s.reason}`).sort()).to.deep.equal(['junk:not-migratable', 'none:not-migratable', 'pod-refuses:not-migratable']);
+    });
+
+    it("a namespace's migratable=true does not waive local storage or a Job's lost work: only the pod's own annotation does", () => {
+      const storage = pod('storage', { localStorage: true });
+      const job = pod('job', { owner: { kind: 'Job', name: 'j1' } });
+      const plan = chooseEvictions(input([storage, job], { limits: { maxPerZonePerRun: 10 } }));
+      expect(plan.evictions).to.deep.equal([]);
+      expect(plan.skipped.map((s) => `${s.name}:${s.reason}`).sort()).to.deep.equal(['job:job-pod', 'storage:local-storage']);
     });
 
     it('waits while the owner has unready replicas, and skips owners whose readiness is unknown', () => {

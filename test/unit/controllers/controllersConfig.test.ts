@@ -3,11 +3,14 @@ import { loadControllersConfig } from '../../../controllers/config.js';
 import { ConfigError } from '../../../webhook/config/config.js';
 
 describe('controller configuration', () => {
-  it('is safe by default: migrator, tainter and observer off, small limits', () => {
+  it('is safe by default: migrator, tainter and observer off, small limits, and a migrator turned on only dry-runs', () => {
     const c = loadControllersConfig({});
     expect([c.migrator.enabled, c.tainter.enabled, c.history.observe]).to.deep.equal([false, false, false]);
     expect(c.migrator.schedule).to.equal('*/10 * * * *');
-    expect(c.migrator.limits).to.deep.include({ maxPerZonePerRun: 2, maxPerHour: 10, minPodAgeMs: 600_000, dryRun: false });
+    expect(c.migrator.limits).to.deep.include({ maxPerZonePerRun: 2, maxPerHour: 10, minPodAgeMs: 600_000, dryRun: true });
+    // As the manifests and the chart: MIGRATOR_ENABLED=true alone evicts nothing.
+    expect(loadControllersConfig({ MIGRATOR_ENABLED: 'true' }).migrator.limits.dryRun).to.equal(true);
+    expect(loadControllersConfig({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'false' }).migrator.limits.dryRun).to.equal(false);
     expect(c.tainter.hysteresis).to.equal(0.05);
     expect(c.history.limits.maxRecords).to.equal(1000);
   });

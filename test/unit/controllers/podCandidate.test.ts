@@ -44,6 +44,21 @@ describe('candidateFromPod', () => {
   it("lets the pod's own annotations win over its namespace's defaults", () => {
     const c = candidateFromPod(pod({ meta: { annotations: { 'carbon-kube.io/migratable': 'false' } } }), zoneOf, { 'carbon-kube.io/migratable': 'true' })!;
     expect(c.annotations['carbon-kube.io/migratable']).to.equal('false');
+    expect(c.inheritedAnnotations ?? []).to.deep.equal([]);
+  });
+
+  it('says which annotations came from the namespace, so a namespace default cannot waive what only the pod may', () => {
+    const c = candidateFromPod(pod({ meta: { annotations: { 'carbon-kube.io/max-intensity': '200' } } }), zoneOf, { 'carbon-kube.io/migratable': 'true', 'carbon-kube.io/max-intensity': '250' })!;
+    expect(c.annotations).to.deep.equal({ 'carbon-kube.io/migratable': 'true', 'carbon-kube.io/max-intensity': '200' });
+    expect(c.inheritedAnnotations).to.deep.equal(['carbon-kube.io/migratable']);
+  });
+
+  it('flags pods with a PersistentVolumeClaim or a generic ephemeral volume', () => {
+    const claim = { name: 'data', persistentVolumeClaim: { claimName: 'data-0' } };
+    const ephemeral = { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } };
+    expect(candidateFromPod(pod({ spec: { volumes: [{ name: 'v', configMap: { name: 'cm' } }, claim] } }), zoneOf)!.persistentVolume).to.equal(true);
+    expect(candidateFromPod(pod({ spec: { volumes: [ephemeral] } }), zoneOf)!.persistentVolume).to.equal(true);
+    expect(candidateFromPod(pod({ spec: { volumes: [{ name: 'v', secret: { secretName: 's' } }] } }), zoneOf)!.persistentVolume).to.equal(false);
   });
 
   it('treats a pod without a controller reference as bare', () => {

@@ -3,7 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { loadControllersConfig } from '../../../controllers/config.js';
 import { LeaderControllers, startControllers, type ControllerDeps } from '../../../controllers/startControllers.js';
 import { migrationMetricResult } from '../../../controllers/migrator/migrator.js';
+import { MemoryHistoryStore } from '../../../controllers/history/historyStore.js';
 import { createLogger } from '../../../webhook/log.js';
+import { FakeEvictor, NOW, snapshot, TABLE, ZONES } from './migratorFakes.js';
 
 /** A cluster nobody listens on: nothing here may call it (schedules are a year apart). */
 function deps(env: Record<string, string>, lines: string[] = []): ControllerDeps {
@@ -60,6 +62,50 @@ describe('starting the controllers', () => {
     await stopping;
     await tick();
     expect(leader.current()).to.equal(undefined);
+  });
+
+  it('a migrator pass under way when the lease is lost evicts no more', async () => {
+    const history = new MemoryHistoryStore();
+    const evictor = new FakeEvictor(history);
+    const base = deps({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'false', MIGRATOR_MAX_PER_ZONE: '10' });
+    const leader = new LeaderControllers({
+      ...base,
+      table: () => TABLE,
+      zones: () => ZONES,
+      adapters: { history, evictor, snapshot: () => Promise.resolve(snapshot(['a', 'b', 'c'])), clock: () => NOW },
+    });
+    let stopping: Promise<void> | undefined;
+    // The lease is lost while the first eviction is under way (stopped() waits for the pass).
+    evictor.onCall = (): void => {
+      stopping ??= leader.stopped();
+    };
+    leader.started();
+    await tick();
+    const run = await leader.current()!.migrator!.runOnce();
+    await stopping;
+    expect(run.plan.evictions).to.have.length(3);
+    expect(evictor.calls).to.have.length(1);
+    expect(run.interrupted).to.equal('no longer the leader');
+  });
+
+  it('asks the process-wide leadership check too, before each eviction', async () => {
+    const history = new MemoryHistoryStore();
+    const evictor = new FakeEvictor(history);
+    let processLeads = true;
+    evictor.onCall = () => (processLeads = false);
+    const base = deps({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'false', MIGRATOR_MAX_PER_ZONE: '10' });
+    const leader = new LeaderControllers({
+      ...base,
+      table: () => TABLE,
+      zones: () => ZONES,
+      isLeader: () => processLeads,
+      adapters: { history, evictor, snapshot: () => Promise.resolve(snapshot(['a', 'b'])), clock: () => NOW },
+    });
+    leader.started();
+    await tick();
+    await leader.current()!.migrator!.runOnce();
+    expect(evictor.calls).to.have.length(1);
+    await leader.stopped();
   });
 
   it('labels migration metrics as the dashboard expects', () => {
