@@ -47,8 +47,8 @@ export async function run(overrides: Partial<Record<string, string>> = {}, optio
     return exitOnConfigError(err);
   }
   log.info('carbon-kube webhook listening', {
-    url: `https://${config.host}:${webhook.port}`,
-    metrics: `http://${config.metricsHost}:${webhook.metricsPort}/metrics`,
+    url: `https://${hostForUrl(config.host)}:${webhook.port}`,
+    metrics: `http://${hostForUrl(config.metricsHost)}:${webhook.metricsPort}/metrics`,
     ...(webhook.caFile ? { caFile: webhook.caFile } : {}),
   });
   let stopping = false;
@@ -91,4 +91,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`carbon-kube failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
+}
+
+/** An IPv6 address goes in brackets in a URL (the dual-stack default `::` included). */
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,5 +1,5 @@
 // Polling helpers shared by the harness and the e2e tests.
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 
 export function sleep(ms: number): Promise<void> {
@@ -45,27 +45,19 @@ export interface TlsClient {
 
 /** GETs an https URL and resolves with the status code and body (never rejects on HTTP errors). */
 export function httpsGet(url: string, tls: TlsClient): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'GET', ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+  const options = { method: 'GET', ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: 5000 };
+  return readAll(url, (onResponse) => request(url, options, onResponse));
 }
 
 /** GETs a plain http URL and resolves with the status code and body (never rejects on HTTP errors). */
 export function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return readAll(url, (onResponse) => httpRequest(url, { method: 'GET', timeout: 5000 }, onResponse));
+}
+
+/** Sends the request `send` makes and collects the whole answer as text. */
+function readAll(url: string, send: (onResponse: (res: IncomingMessage) => void) => ClientRequest): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'GET', timeout: 5000 }, (res) => {
+    const req = send((res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

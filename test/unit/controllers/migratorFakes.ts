@@ -1,12 +1,24 @@
 // Fakes for migrator tests: a cluster snapshot of replicas in a dirty zone, an Eviction API that
 // remembers what the history held at each call, and a history whose writes can fail.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { EvictionRecord } from '../../../controllers/history/evictionRecord.js';
 import { MemoryHistoryStore, type HistoryStore } from '../../../controllers/history/historyStore.js';
 import type { ClusterSnapshot } from '../../../controllers/migrator/clusterSnapshot.js';
 import type { EvictionOutcome, Evictor, PodRef } from '../../../controllers/migrator/evictPod.js';
 import { ownerKey } from '../../../controllers/migrator/types.js';
 import { table } from '../../support/fixtures.js';
+
+/** A kubeconfig for a port nobody listens on: a test that calls the API fails loudly. */
+export function unreachableKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kubeConfig;
+}
 
 export const NOW = Date.parse('2026-05-01T12:00:00Z');
 const HOUR = 3_600_000;

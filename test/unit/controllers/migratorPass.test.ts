@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadControllersConfig, type MigratorConfig } from '../../../controllers/config.js';
 import { MemoryHistoryStore, type HistoryStore } from '../../../controllers/history/historyStore.js';
 import type { Evictor } from '../../../controllers/migrator/evictPod.js';
 import { createMigrator, type MigratorDeps } from '../../../controllers/migrator/migrator.js';
 import { silentLogger } from '../../../webhook/log.js';
-import { FakeEvictor, FlakyHistory, NOW, snapshot, TABLE, ZONES } from './migratorFakes.js';
+import { unreachableKubeConfig, FakeEvictor, FlakyHistory, NOW, snapshot, TABLE, ZONES } from './migratorFakes.js';
 
 function config(overrides: Partial<MigratorConfig['limits']> = {}): MigratorConfig {
   const c = loadControllersConfig({ MIGRATOR_ENABLED: 'true', MIGRATOR_DRY_RUN: 'false' }).migrator;
@@ -13,13 +12,7 @@ function config(overrides: Partial<MigratorConfig['limits']> = {}): MigratorConf
 }
 
 function deps(history: HistoryStore, evictor: Evictor, names: string[], extra: Partial<MigratorDeps> = {}): MigratorDeps {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kubeConfig = unreachableKubeConfig();
   return {
     kubeConfig,
     namespace: 'carbon-kube',

@@ -1,21 +1,14 @@
 import { expect } from 'chai';
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadControllersConfig } from '../../../controllers/config.js';
 import { LeaderControllers, startControllers, type ControllerDeps } from '../../../controllers/startControllers.js';
 import { migrationMetricResult } from '../../../controllers/migrator/migrator.js';
 import { MemoryHistoryStore } from '../../../controllers/history/historyStore.js';
 import { createLogger } from '../../../webhook/log.js';
-import { FakeEvictor, NOW, snapshot, TABLE, ZONES } from './migratorFakes.js';
+import { unreachableKubeConfig, FakeEvictor, NOW, snapshot, TABLE, ZONES } from './migratorFakes.js';
 
 /** A cluster nobody listens on: nothing here may call it (schedules are a year apart). */
 function deps(env: Record<string, string>, lines: string[] = []): ControllerDeps {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kubeConfig = unreachableKubeConfig();
   const yearly = '0 0 1 1 *';
   const config = loadControllersConfig({ MIGRATOR_SCHEDULE: yearly, TAINTER_SCHEDULE: yearly, HISTORY_OBSERVE: 'false', ...env });
   const log = createLogger('test', 'info', (l) => {
