@@ -19,9 +19,17 @@ export function decidePlacement(
     return { ...empty, unknownZones, skipReason: zones.length === 0 ? 'no zones known' : 'no intensity for any zone' };
   }
   const preferred = weighZones(scores, config, thresholdG);
-  const excludedZones = mode === 'require' ? zonesToExclude(scores, thresholdG) : [];
+  const { excludedZones, waived } = exclusions(pod, mode, scores, thresholdG);
   const skipReason = preferred.length === 0 && excludedZones.length === 0 ? 'no zone is cleaner than another' : undefined;
-  return { mode, thresholdG, preferred, excludedZones, unknownZones, ...(skipReason ? { skipReason } : {}) };
+  return {
+    mode,
+    thresholdG,
+    preferred,
+    excludedZones,
+    unknownZones,
+    ...(skipReason ? { skipReason } : {}),
+    ...(waived ? { exclusionWaived: 'its volumes pin its zone' } : {}),
+  };
 }
 
 /** Pods we must leave exactly as they came, and mode off, need no zone looked at. */
@@ -49,6 +57,16 @@ function scoreZones(
     scores.push({ zone: z.zone, grid: z.grid, intensity: entry.intensity, score: emissionScore(entry.intensity, pod.cpuMillis) });
   }
   return { scores, unknownZones };
+}
+
+/**
+ * A bound volume pins its pod's zone: excluding that zone when its grid turns dirty would leave a
+ * recreated StatefulSet pod Pending, so such pods get the preferred terms only.
+ */
+function exclusions(pod: PodFacts, mode: PlacementMode, scores: ZoneScore[], thresholdG: number): { excludedZones: string[]; waived: boolean } {
+  const dirty = mode === 'require' ? zonesToExclude(scores, thresholdG) : [];
+  const waived = dirty.length > 0 && pod.volumePinned === true;
+  return { excludedZones: waived ? [] : dirty, waived };
 }
 
 /**

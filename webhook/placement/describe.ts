@@ -8,6 +8,7 @@ export function describeDecision(d: PlacementDecision, extra: string[] = []): st
   if (d.skipReason) parts.push(`${d.mode}: none (${d.skipReason})`);
   else parts.push(`${d.mode} ${d.preferred.map((p) => `${p.zone}(${Math.round(p.intensity)}g)`).join(' ')}`.trim());
   if (d.excludedZones.length > 0) parts.push(`exclude ${d.excludedZones.join(' ')} (>${d.thresholdG}g)`);
+  if (d.exclusionWaived) parts.push(`no exclusion: ${d.exclusionWaived}`);
   if (d.unknownZones.length > 0) parts.push(`no data ${d.unknownZones.join(' ')}`);
   parts.push(...extra);
   const text = parts.join('; ');

@@ -13,8 +13,16 @@ export function podFacts(pod: V1Pod, namespaceDefaults: Readonly<Record<string, 
   return {
     cpuMillis: requestedCpuMillis(pod),
     ...(handsOff ? { handsOff } : {}),
+    ...(mountsZonalVolume(pod) ? { volumePinned: true } : {}),
     ...annotationFacts({ ...namespaceDefaults, ...(pod.metadata?.annotations ?? {}) }),
   };
+}
+
+/** A PersistentVolumeClaim or a generic ephemeral volume (itself a claim): both may be zonal. */
+function mountsZonalVolume(pod: V1Pod): boolean {
+  const volumes: unknown = pod.spec?.volumes;
+  if (!Array.isArray(volumes)) return false;
+  return volumes.some((v: unknown) => typeof v === 'object' && v !== null && ('persistentVolumeClaim' in v || 'ephemeral' in v));
 }
 
 /** Invalid values are ignored here: the validating webhook refuses them. */

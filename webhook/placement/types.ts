@@ -55,6 +55,11 @@ export interface PodFacts {
   maxIntensity?: number;
   /** carbon-kube.io/max-delay in seconds: the pod may wait this long for a cleaner window. */
   maxDelayS?: number;
+  /**
+   * Mounts a PersistentVolumeClaim or an ephemeral volume: once bound, the volume's zone decides
+   * where the pod can run, so a zone exclusion could leave it unschedulable.
+   */
+  volumePinned?: boolean;
 }
 
 export interface ZoneScore {
@@ -83,6 +88,8 @@ export interface PlacementDecision {
   unknownZones: string[];
   /** Why nothing was done, when nothing was. */
   skipReason?: string;
+  /** require mode: why dirty zones were not excluded though some were (the pod's volumes). */
+  exclusionWaived?: string;
   /** Set when the pod must get no patch at all, not even the decision annotation. */
   handsOff?: HandsOffReason;
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { decidePlacement } from '../../../webhook/placement/decide.js';
+import { describeDecision } from '../../../webhook/placement/describe.js';
 import { CONFIG, ZONES, table } from '../../support/fixtures.js';
 
 const t = table({ GB: 120, 'US-MIDA-PJM': 420, 'US-CAL-CISO': 250 });
@@ -23,6 +24,17 @@ describe('decidePlacement', () => {
     const d = decidePlacement({ cpuMillis: 500, mode: 'require', maxIntensity: 100 }, ZONES, t, CONFIG);
     expect(d.excludedZones).to.deep.equal([]);
     expect(d.preferred.length).to.be.greaterThan(0);
+  });
+
+  it('require mode excludes nothing for a pod whose volumes pin its zone, prefers, and says why', () => {
+    const d = decidePlacement({ cpuMillis: 500, mode: 'require', maxIntensity: 200, volumePinned: true }, ZONES, t, CONFIG);
+    expect(d.excludedZones).to.deep.equal([]);
+    expect(d.preferred[0]?.zone).to.equal('europe-west2-a');
+    expect(d.exclusionWaived).to.equal('its volumes pin its zone');
+    expect(describeDecision(d)).to.include('no exclusion: its volumes pin its zone');
+    // Nothing to waive when nothing is dirty, and prefer mode has nothing to waive.
+    expect(decidePlacement({ cpuMillis: 500, mode: 'require', maxIntensity: 1000, volumePinned: true }, ZONES, t, CONFIG).exclusionWaived).to.equal(undefined);
+    expect(decidePlacement({ cpuMillis: 500, mode: 'prefer', maxIntensity: 200, volumePinned: true }, ZONES, t, CONFIG).exclusionWaived).to.equal(undefined);
   });
 
   it('mode off decides nothing', () => {

@@ -38,6 +38,14 @@ describe('pod facts', () => {
     expect(facts).to.deep.equal({ cpuMillis: 1000, mode: 'off', maxIntensity: 90 });
   });
 
+  it('marks pods with a PersistentVolumeClaim or an ephemeral volume as pinned by their volumes', () => {
+    const withVolumes = (volumes: unknown[]): V1Pod => ({ spec: { containers: [{ name: 'c' }], volumes } }) as V1Pod;
+    expect(podFacts(withVolumes([{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }])).volumePinned).to.equal(true);
+    expect(podFacts(withVolumes([{ name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } }])).volumePinned).to.equal(true);
+    expect(podFacts(withVolumes([{ name: 't', emptyDir: {} }, { name: 'c', configMap: { name: 'x' } }])).volumePinned).to.equal(undefined);
+    expect(podFacts({ spec: { containers: [{ name: 'c' }] } }).volumePinned).to.equal(undefined);
+  });
+
   it('ignores invalid values (the validating webhook refuses them)', () => {
     expect(podFacts(pod('1', { 'carbon-kube.io/mode': 'bogus', 'carbon-kube.io/max-intensity': '-3' }))).to.deep.equal({ cpuMillis: 1000 });
   });
