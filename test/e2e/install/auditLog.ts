@@ -14,6 +14,8 @@ export interface AuditedRequest {
   namespace?: string;
   name?: string;
   code: number;
+  /** The authorizer's verdict (RBAC here): a 403 for another reason, e.g. a namespace being deleted, is not a refusal. */
+  forbidden: boolean;
   uri: string;
   /** RFC 3339 with microseconds, as the apiserver writes it. */
   at: string;
@@ -46,6 +48,7 @@ interface RawEvent {
   user?: { username?: string };
   objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
+  annotations?: Record<string, string>;
 }
 
 /** Every completed request made by `username`, in log order (a line cut mid-write is skipped). */
@@ -73,6 +76,7 @@ function toRequest(event: RawEvent): AuditedRequest {
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
     ...(ref.name ? { name: ref.name } : {}),
     code: event.responseStatus?.code ?? 0,
+    forbidden: event.annotations?.['authorization.k8s.io/decision'] === 'forbid',
     uri: event.requestURI ?? '',
     at: event.stageTimestamp ?? '',
   };
@@ -92,7 +96,7 @@ export function permissionOf(r: AuditedRequest): string {
   return `${r.verb} ${r.apiGroup === '' ? 'core' : r.apiGroup}/${r.resource}`;
 }
 
-/** A readable line per refused request, for the failure message. */
+/** A readable line per request the authorizer refused, for the failure message. */
 export function describeRefusals(requests: readonly AuditedRequest[]): string[] {
-  return requests.filter((r) => r.code === 403).map((r) => `${r.code} ${permissionOf(r)} ${r.namespace ?? ''}/${r.name ?? ''} (${r.uri})`);
+  return requests.filter((r) => r.forbidden).map((r) => `${r.code} ${permissionOf(r)} ${r.namespace ?? ''}/${r.name ?? ''} (${r.uri})`);
 }
