@@ -119,7 +119,8 @@ describe('installed as users install it (Helm chart, kustomize base), under its 
     work = mkdtempSync(join(tmpdir(), 'carbon-kube-install-'));
     const audit = auditArgs(work);
     auditLog = audit.logPath;
-    lab = await startLab({ nodes: 6, apiServerArgs: audit.args });
+    // Released volumes are not reused (Retain): enough for every run's StatefulSet in one zone.
+    lab = await startLab({ nodes: 6, volumesPerZone: 16, apiServerArgs: audit.args });
     em = await FakeElectricityMaps.start(CLEAN_A);
   });
 
@@ -242,20 +243,21 @@ async function expectSteeredToCleanZone(lab: Lab, namespace: string, gates: bool
 /**
  * lab-a turns dirty: a Deployment pod is evicted through the Eviction API and comes back in lab-b;
  * db-* (volumes) are never evicted by the migrator. An eviction someone else makes (of db-0) is
- * seen by the eviction observer, and the recreated db-0 runs again in lab-a, where its volume is,
- * though require mode would exclude lab-a now: its volumes waive the exclusion.
+ * seen by the eviction observer, and the recreated db-0 runs again beside its volume, though
+ * require mode would exclude that zone once it is dirty: its volumes waive the exclusion.
  */
 async function expectMigration(lab: Lab, namespace: string, audit: () => AuditedRequest[]): Promise<void> {
   await waitFor('an eviction by the migrator', () => audit().some((r) => r.resource === 'pods/eviction' && r.code === 201), 120_000, 1000);
   const core = lab.kubeConfig().makeApiClient(CoreV1Api);
   const before = await core.readNamespacedPod({ name: 'db-0', namespace });
+  const zoneOf = async (pod: V1Pod): Promise<string | undefined> => (await core.readNode({ name: pod.spec?.nodeName ?? '' })).metadata?.labels?.['topology.kubernetes.io/zone'];
+  const volumeZone = await zoneOf(before);
   await core.createNamespacedPodEviction({ name: 'db-0', namespace, body: { metadata: { name: 'db-0', namespace } } });
   await waitFor("the eviction observer looking up the evicted pod's node", () => audit().some((r) => r.verb === 'get' && r.resource === 'nodes'), 60_000, 1000);
-  await waitFor('db-0 recreated and running in lab-a, beside its volume', async () => {
+  await waitFor(`db-0 recreated and running in ${volumeZone}, beside its volume`, async () => {
     const pod = await core.readNamespacedPod({ name: 'db-0', namespace });
     if (pod.metadata?.uid === before.metadata?.uid || pod.status?.phase !== 'Running') return false;
-    const node = await core.readNode({ name: pod.spec?.nodeName ?? '' });
-    return node.metadata?.labels?.['topology.kubernetes.io/zone'] === 'lab-a';
+    return (await zoneOf(pod)) === volumeZone;
   }, 120_000, 1000);
   await waitFor('web back to 3 ready replicas, one in lab-b', async () => {
     const pods = (await podsOf(lab, namespace, 'web')).filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
