@@ -122,7 +122,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const app = createApp({ mutate, validate: validateObject, metrics, log, isReady: () => phase.open && phase.serving });
   // The reloader only calls back after start(), by which time the server exists.
   const tls = setUpTls(config, options.certDir, log, (m) => replaceCertificate(server, m), (notAfter) => metrics.certificateExpiry.set(notAfter.getTime() / 1000));
-  const server: Server = createHttpsServer(app, tls.initial);
+  const server: Server = createHttpsServer(app, tls.initial, { maxConnections: config.maxConnections });
   tls.reloader.start();
   const status = (): StatusSnapshot => ({
     table: table(),
@@ -134,7 +134,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     leader: state.leader,
     generatedAt: new Date().toISOString(),
   });
-  const metricsServer = createMetricsServer(metrics.registry, status);
+  const metricsServer = createMetricsServer(metrics.registry, status, config.maxConnections);
   const stopBackground = async (): Promise<void> => {
     tls.reloader.stop();
     phase.stopping = true;
@@ -145,8 +145,8 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
     await holder.table?.stop();
   };
   try {
-    await listen(server, { port: config.port, host: config.host, maxConnections: config.maxConnections });
-    await listen(metricsServer, { port: config.metricsPort, host: config.metricsHost, maxConnections: config.maxConnections });
+    await listen(server, { port: config.port, host: config.host });
+    await listen(metricsServer, { port: config.metricsPort, host: config.metricsHost });
   } catch (err) {
     server.close();
     metricsServer.close();

@@ -8,8 +8,6 @@ export const ANY_IPV4 = '0.0.0.0';
 export interface ListenAddress {
   port: number;
   host: string;
-  /** Connections beyond this are closed on accept (unset: the server's own setting stays). */
-  maxConnections?: number;
 }
 
 /** What a kernel without IPv6 (or with it disabled) answers when asked to bind '::'. */
@@ -17,7 +15,6 @@ const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL']);
 
 /** Resolves with the host actually bound. */
 export async function listen(server: Server, address: ListenAddress): Promise<string> {
-  if (address.maxConnections !== undefined) server.maxConnections = address.maxConnections;
   try {
     await bind(server, address.port, address.host);
     return address.host;

@@ -11,7 +11,7 @@ const TIMEOUTS = {
   connectionsCheckingInterval: DEFAULT_LIMITS.checkIntervalMs,
 };
 
-export function createMetricsServer(registry: Registry, status?: () => StatusSnapshot): Server {
+export function createMetricsServer(registry: Registry, status?: () => StatusSnapshot, maxConnections = DEFAULT_LIMITS.maxConnections): Server {
   const server = createServer(TIMEOUTS, (req, res) => {
     // A throw here would be uncaught and take the admission port down with the process.
     try {
@@ -20,7 +20,7 @@ export function createMetricsServer(registry: Registry, status?: () => StatusSna
       if (!res.headersSent) send(res, 500, 'text/plain', 'status unavailable\n');
     }
   });
-  server.maxConnections = DEFAULT_LIMITS.maxConnections;
+  server.maxConnections = maxConnections;
   return server;
 }
 

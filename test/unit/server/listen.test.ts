@@ -55,8 +55,8 @@ describe('listening on the default host', function () {
 
   before(async () => {
     const config = loadConfig({ PORT: '0', MAX_CONNECTIONS: '37' });
-    server = createHttpsServer((_req, res) => res.end('ok'), tls);
-    await listen(server, { port: config.port, host: config.host, maxConnections: config.maxConnections });
+    server = createHttpsServer((_req, res) => res.end('ok'), tls, { maxConnections: config.maxConnections });
+    await listen(server, { port: config.port, host: config.host });
     port = (server.address() as AddressInfo).port;
   });
 
@@ -82,7 +82,7 @@ describe('listening on the default host', function () {
     expect(await healthz('::1', port)).to.equal(200);
   });
 
-  it('applies the connection cap it is given', () => {
+  it('serves with the configured connection cap', () => {
     expect(server.maxConnections).to.equal(37);
   });
 });
