@@ -1,7 +1,7 @@
 // The intensity table this replica serves: its own poller offline, the shared ConfigMap in a cluster.
 import { hostname } from 'node:os';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { configuredSources } from '../poller/configuredSources.js';
+import type { RankedSource } from '../poller/sourceChain.js';
 import { Poller, type RequestResult } from '../poller/poller.js';
 import type { RegionFactors } from '../poller/regionFactors.js';
 import type { IntensityTable } from '../poller/table.js';
@@ -32,6 +32,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export async function startCarbonTable(
   config: WebhookConfig,
   inventory: Inventory,
+  /** Built (and so checked) by the caller before it serves. */
+  sources: RankedSource[],
   factors: RegionFactors,
   env: Env,
   log: Logger,
@@ -39,7 +41,7 @@ export async function startCarbonTable(
 ): Promise<CarbonTable> {
   const poller = new Poller({
     ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
-    sources: configuredSources(env, log, factors),
+    sources,
     zones: () => inventory.zones().map((z) => z.grid),
     factors,
     log,

@@ -20,7 +20,7 @@ import type { WebhookConfig } from './config/config.js';
 import { clusterInventory, offlineInventory, type Inventory } from './inventory/startInventory.js';
 import type { RetryDelays } from './inventory/syncedInformer.js';
 import { LeaderWork } from './leaderWork.js';
-import { silentLogger, type Logger } from './log.js';
+import type { Logger } from './log.js';
 import type { GridLookup } from './placement/gridMapping.js';
 import type { ZoneCapacity } from './placement/types.js';
 import { RuntimeState } from './runtimeState.js';
@@ -78,7 +78,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const cluster = await chooseCluster(options, log);
   // Every setting is checked before serving, including those only a future leader will use.
   const controllers = cluster ? options.controllers ?? loadControllersConfig(env) : undefined;
-  if (cluster) configuredSources(env, silentLogger, factors);
+  const sources = configuredSources(env, log, factors);
   const inventory = cluster ? clusterInventory(cluster, lookup, log, options.clusterRetry) : offlineInventory(config, lookup, log);
   const state = new RuntimeState(config.placement.thresholdG);
   const work = new LeaderWork((task, err) => log.error('background task failed', { task, error: err instanceof Error ? err.message : String(err) }));
@@ -99,7 +99,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
       throw err;
     }
     if (phase.stopping) return;
-    holder.table = await startCarbonTable(config, inventory, factors, env, log, leadershipHooks(state, metrics, work));
+    holder.table = await startCarbonTable(config, inventory, sources, factors, env, log, leadershipHooks(state, metrics, work));
     if (phase.stopping) return;
     exportTable(metrics, holder.table.table());
     holder.table.onTable((t) => exportTable(metrics, t));
@@ -173,7 +173,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
 }
 
 /** Leadership of the shared table's lease also decides who runs the background work. */
-function leadershipHooks(state: RuntimeState, metrics: WebhookMetrics, work: LeaderWork): Parameters<typeof startCarbonTable>[5] {
+function leadershipHooks(state: RuntimeState, metrics: WebhookMetrics, work: LeaderWork): Parameters<typeof startCarbonTable>[6] {
   return {
     onRequest: (source, result) => metrics.pollerRequests.inc({ source, result }),
     onStartedLeading: () => {

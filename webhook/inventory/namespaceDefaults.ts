@@ -25,10 +25,6 @@ export class NamespaceDefaults {
     return this.watch.whenSynced();
   }
 
-  synced(): boolean {
-    return this.watch.synced();
-  }
-
   stop(): Promise<void> {
     return this.watch.stop();
   }

@@ -47,10 +47,6 @@ export class NodeWatcher {
     this.recompute();
   }
 
-  synced(): boolean {
-    return this.watch.synced();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pending) clearTimeout(this.pending);

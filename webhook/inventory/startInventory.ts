@@ -17,8 +17,6 @@ export interface Inventory {
   namespaceDefaults(namespace: string): Readonly<Record<string, string>>;
   /** Set in a cluster: the background work and the shared table need it. */
   cluster?: KubeConfig;
-  /** Nodes and namespaces listed (always true offline). */
-  ready(): boolean;
   /** Resolves once ready; rejects if stopped first. */
   synced(): Promise<void>;
   stop(): Promise<void>;
@@ -37,7 +35,6 @@ export function clusterInventory(cluster: KubeConfig, lookup: GridLookup, log: L
     zones: () => watcher.current(),
     namespaceDefaults: (ns) => namespaces.of(ns),
     cluster,
-    ready: () => watcher.synced() && namespaces.synced(),
     synced: () => synced,
     stop: async () => {
       await Promise.all([watcher.stop(), namespaces.stop()]);
@@ -50,5 +47,5 @@ export function offlineInventory(config: WebhookConfig, lookup: GridLookup, log:
   const { zones, unmapped } = zonesOfNodes(offlineNodes(config.offlineZones), lookup);
   if (unmapped.length > 0) log.warn('offline zones without a known grid are ignored', { zones: unmapped });
   log.info('offline inventory', { zones: zones.map((z) => `${z.zone}=${z.grid}`) });
-  return { zones: () => zones, namespaceDefaults: () => ({}), ready: () => true, synced: () => Promise.resolve(), stop: () => Promise.resolve() };
+  return { zones: () => zones, namespaceDefaults: () => ({}), synced: () => Promise.resolve(), stop: () => Promise.resolve() };
 }
