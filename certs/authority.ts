@@ -116,9 +116,14 @@ function rsaKeys(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.
 }
 
 /** 127 random bits, high bit clear so the DER integer stays positive. */
-function randomSerial(): string {
+/**
+ * 126 random bits, positive and minimally encoded: forge writes the hex as the DER integer's bytes
+ * as they are, so a leading 00 before a byte under 0x80 would be padding OpenSSL refuses (1 serial
+ * in 256 made a certificate Node could not load). The first byte is kept in 0x40-0x7f.
+ */
+export function randomSerial(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  bytes[0] = (bytes[0]! & 0x3f) | 0x40;
   return bytes.toString('hex');
 }
 
