@@ -1,5 +1,7 @@
 // Leader-only controller that takes the green-window gate off pods at their window or deadline,
-// holding a pod at its window while its preferred zone has no room (releasePlan.ts).
+// holding a pod at its window while its preferred zone has no room (releasePlan.ts). It lists gated
+// pods by label every pass, and sweeps the unscheduled pods now and then for gated pods that lost
+// that label (strayGates.ts), so no gate is left behind whatever happens to the label.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { GATED_LABEL } from '../../webhook/annotations/keys.js';
 import type { Logger } from '../../webhook/log.js';
@@ -9,11 +11,17 @@ import { largestFreeByZone, nodeRoomView } from '../migrator/zoneRooms.js';
 import { countPastDeadline, releasePatch } from './gateDecision.js';
 import { needsRoom, planReleases } from './releasePlan.js';
 import { preferredZone } from './roomAtRelease.js';
+import { isStray, mergeGated, podKey } from './strayGates.js';
+
+/** Pods per page when sweeping the unscheduled pods: bounds one response on a big backlog. */
+const SWEEP_PAGE = 500;
 
 /** The slice of the Kubernetes API the controller uses, so tests can stand in for it. */
 export interface GateApi {
   /** Pods labelled carbon-kube.io/gated=true, all namespaces. */
   listGated(): Promise<V1Pod[]>;
+  /** Pods not yet bound to a node (Pending, no spec.nodeName), all namespaces, whatever their labels. */
+  listUnscheduled(): Promise<V1Pod[]>;
   /** Applies releasePatch(pod); rejects on a conflict or a pod gone. */
   release(pod: V1Pod): Promise<void>;
   /** Nodes and live pods, to judge free room. */
@@ -24,6 +32,18 @@ export function kubeGateApi(kubeConfig: KubeConfig): GateApi {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return {
     listGated: async () => (await core.listPodForAllNamespaces({ labelSelector: `${GATED_LABEL}=true` })).items,
+    listUnscheduled: async () => {
+      // Both fields are pod field selectors the apiserver supports; a gated pod is always Pending and unbound.
+      const fieldSelector = 'status.phase=Pending,spec.nodeName=';
+      const pods: V1Pod[] = [];
+      let next: string | undefined;
+      do {
+        const page = await core.listPodForAllNamespaces({ fieldSelector, limit: SWEEP_PAGE, ...(next ? { _continue: next } : {}) });
+        pods.push(...page.items);
+        next = page.metadata?._continue || undefined;
+      } while (next);
+      return pods;
+    },
     release: async (pod) => {
       const name = pod.metadata?.name ?? '';
       const namespace = pod.metadata?.namespace ?? '';
@@ -47,6 +67,11 @@ export interface GateControllerOptions {
   waitForRoom?(): boolean;
   /** How often to look at gated pods. */
   intervalMs?: number;
+  /**
+   * Sweep the unscheduled pods for gated pods without our label on the first pass and then every
+   * this many passes (default 4: about once a minute). Strays found are kept in view until released.
+   */
+  sweepEveryPasses?: number;
   clock?: () => number;
   /**
    * Called after each pass with the pods still gated and, of those, the ones past their deadline
@@ -60,6 +85,9 @@ export class GateController {
   private timer: NodeJS.Timeout | undefined;
   private readonly api: GateApi;
   private pass: Promise<void> | undefined;
+  private passes = 0;
+  /** Gated pods without our label, as the last sweep saw them and not yet released. */
+  private strays: V1Pod[] = [];
 
   constructor(private readonly options: GateControllerOptions) {
     this.api = options.api ?? kubeGateApi(options.kubeConfig);
@@ -84,13 +112,8 @@ export class GateController {
 
   private async reconcile(): Promise<void> {
     const clock = this.options.clock ?? Date.now;
-    let pods: V1Pod[];
-    try {
-      pods = await this.api.listGated();
-    } catch (err) {
-      this.options.log.warn('could not list gated pods; will retry', { error: errorText(err) });
-      return;
-    }
+    const pods = await this.gatedPods();
+    if (!pods) return;
     const now = clock();
     const enabled = this.options.gatesEnabled();
     const wantsRoom = (this.options.waitForRoom?.() ?? false) && pods.some((p) => needsRoom(p, now, enabled));
@@ -98,6 +121,7 @@ export class GateController {
     const plan = planReleases(pods, now, enabled, room);
     const released = new Set<V1Pod>();
     for (const { pod, reason } of plan.release) if (await this.release(pod, reason)) released.add(pod);
+    this.strays = this.strays.filter((p) => !released.has(p));
     const stillGated = plan.waiting + plan.heldForRoom.length + plan.release.length - released.size;
     if (plan.heldForRoom.length > 0) {
       const zones = [...new Set(plan.heldForRoom.map((p) => preferredZone(p) ?? '?'))];
@@ -106,6 +130,35 @@ export class GateController {
     const pastDeadline = countPastDeadline(pods.filter((p) => !released.has(p)), now);
     if (pastDeadline > 0) this.options.log.warn('gated pods are past their deadline; their release keeps failing', { pods: pastDeadline });
     this.options.onPass?.(stillGated, pastDeadline);
+  }
+
+  /** The labelled gated pods and the strays in view; undefined (skip this pass) if the list fails. */
+  private async gatedPods(): Promise<V1Pod[] | undefined> {
+    let labelled: V1Pod[];
+    try {
+      labelled = await this.api.listGated();
+    } catch (err) {
+      this.options.log.warn('could not list gated pods; will retry', { error: errorText(err) });
+      return undefined;
+    }
+    if (this.passes++ % Math.max(1, this.options.sweepEveryPasses ?? 4) === 0) await this.sweep();
+    return mergeGated(labelled, this.strays);
+  }
+
+  /**
+   * Looks for gated pods that lost their label. Between sweeps their copies from this one stand in:
+   * a release from a stale copy is safe, as the patch tests that our gate is still where it was.
+   */
+  private async sweep(): Promise<void> {
+    try {
+      const found = (await this.api.listUnscheduled()).filter(isStray);
+      const known = new Set(this.strays.map(podKey));
+      const fresh = found.filter((p) => !known.has(podKey(p)));
+      if (fresh.length > 0) this.options.log.warn(`gated pods without the ${GATED_LABEL}=true label; releasing them on time all the same`, { pods: fresh.length });
+      this.strays = found;
+    } catch (err) {
+      this.options.log.warn('could not list unscheduled pods to find gated pods that lost their label; will retry', { error: errorText(err) });
+    }
   }
 
   /** The most free CPU on one node per zone; undefined (release regardless) if the cluster cannot be read. */

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import type { IncomingMessage } from 'node:http';
+import { Agent, request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ describe('webhook server (offline, real TLS)', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ck-server-'));
     const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0' });
-    hook = await startWebhook(config, { log: silentLogger, certDir: dir, offline: true, env: {} });
+    hook = await startWebhook(config, { log: silentLogger, certDir: dir, offline: true, env: { CARBON_SOURCES: 'static' } });
     ca = readFileSync(hook.caFile!, 'utf8');
   });
 
@@ -78,11 +80,12 @@ describe('webhook server (offline, real TLS)', function () {
     expect(count(after.body)).to.equal(count(before.body));
   });
 
-  it('allows pods nobody schedules unchanged, counting them as unchanged and never as steered', async () => {
+  it('allows pods nobody schedules unchanged, counting them as skipped and never as steered', async () => {
     const decisions = async (): Promise<Record<string, number>> => {
       const text = (await getPlain(hook.metricsPort, '/metrics')).body;
       const out: Record<string, number> = {};
-      for (const m of text.matchAll(/^carbon_kube_scheduler_decisions_total\{mode="(\w+)",outcome="(\w+)"\} (\d+)/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+      // Summed over the reason label (H2: outcome steered/unchanged/skipped, reason why).
+      for (const m of text.matchAll(/^carbon_kube_scheduler_decisions_total\{mode="(\w+)",outcome="(\w+)",reason="[\w-]+"\} (\d+)/gm)) out[`${m[1]}/${m[2]}`] = (out[`${m[1]}/${m[2]}`] ?? 0) + Number(m[3]);
       return out;
     };
     const before = await decisions();
@@ -98,7 +101,7 @@ describe('webhook server (offline, real TLS)', function () {
       expect(response).to.deep.equal({ uid: body.request.uid, allowed: true });
     }
     const after = await decisions();
-    expect((after['prefer/unchanged'] ?? 0) - (before['prefer/unchanged'] ?? 0)).to.equal(3);
+    expect((after['prefer/skipped'] ?? 0) - (before['prefer/skipped'] ?? 0)).to.equal(3);
     expect(after['prefer/steered'] ?? 0).to.equal(before['prefer/steered'] ?? 0);
   });
 
@@ -128,7 +131,37 @@ describe('webhook server (offline, real TLS)', function () {
     expect(text).to.match(/carbon_kube_carbon_intensity_gco2_per_kwh\{zone="GB",source="static"\} [\d.]+/);
   });
 
-  it('keeps idle connections longer than the apiserver does (90 s)', () => {
-    expect(KEEP_ALIVE_MS).to.be.greaterThan(90_000);
+  it('keeps idle connections longer than the apiserver does (90 s): says so to the client and serves the next request on the same connection', async () => {
+    const probe = await keepAliveProbe(hook.port, ca);
+    // What the server announces is what it enforces (Node closes an idle connection after keepAliveTimeout).
+    const timeoutS = Number(/timeout=(\d+)/.exec(probe.keepAlive ?? '')?.[1]);
+    expect(timeoutS, `Keep-Alive: ${probe.keepAlive}`).to.be.greaterThan(90);
+    expect(timeoutS).to.equal(Math.floor(KEEP_ALIVE_MS / 1000));
+    expect(probe.connection).to.equal('keep-alive');
+    expect(probe.reused).to.equal(true);
   });
 });
+
+/**
+ * Two GETs of /healthz through one keep-alive connection: the first answer's Connection and
+ * Keep-Alive headers, and whether the second request went out on the same socket.
+ */
+async function keepAliveProbe(port: number, ca: string): Promise<{ connection?: string; keepAlive?: string; reused: boolean }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = (): Promise<{ res: IncomingMessage; reused: boolean }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz', ca, servername: 'localhost', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ res, reused: req.reusedSocket }));
+      });
+      req.on('error', reject).end();
+    });
+  try {
+    const first = await once();
+    const second = await once();
+    const header = (name: string): string | undefined => [first.res.headers[name] ?? []].flat()[0];
+    return { connection: header('connection'), keepAlive: header('keep-alive'), reused: second.reused };
+  } finally {
+    agent.destroy();
+  }
+}
