@@ -1,52 +1,60 @@
 // Fault: the webhook process is SIGKILLed while pods are being created through the real apiserver.
-// No create may fail or wait longer than the webhook timeout (plus a margin for a busy machine),
-// no pod may be lost, every pod must still be scheduled, and a new process steers again.
+// No create may fail or be held until a webhook is back, no pod may be lost, every pod must still
+// be scheduled, and a new process steers again. Creates are judged by the phase they were sent and
+// answered in (webhook up, gone, back), which the test sets as it acts; latencies are printed only.
 import { expect } from 'chai';
-import { sleep } from '../harness/wait.js';
+import { WebhookCounters } from '../webhook/apiserverAdmission.js';
+import { MUTATING_WEBHOOK } from '../webhook/webhookConfigs.js';
 import { useWebhookCluster } from '../webhook/webhookCluster.js';
-import { expectAllKeptAndBound, latencySummary, PodLoad } from './podLoad.js';
+import { expectAllKeptAndBound, latencySummary, PodLoad, type CreateOutcome } from './podLoad.js';
 
 const NS = 'chaos-kill';
 const TIMEOUT_S = 2;
-const MARGIN_MS = 3000;
+/** Creates wanted in each phase before the test moves on. */
+const PER_PHASE = 6;
+
+/** Sent and answered within one phase: nothing changed under the create. */
+const within = (phase: string) => (o: CreateOutcome): boolean => o.sentIn === phase && o.doneIn === phase;
 
 describe('chaos: the webhook is killed under pod-creation load', function () {
-
   const getCluster = useWebhookCluster(NS, { timeoutSeconds: TIMEOUT_S });
 
-  it('loses, fails and blocks no pod; steers again once a new process is up', async function () {
+  it('loses, fails and holds no pod; steers again once a new process is up', async function () {
     this.timeout(240_000);
     const cluster = getCluster();
-    const load = PodLoad.start(cluster.core, NS, { workers: 3, pauseMs: 150 });
-    await sleep(4000);
-    const killedAt = load.elapsed();
+    const countersBefore = await WebhookCounters.read(cluster.cp);
+    const load = PodLoad.start(cluster.core, NS, { workers: 3, pauseMs: 150, phase: 'up' });
+    await load.waitAnswered('creates with the webhook up', within('up'), PER_PHASE);
     await cluster.webhook.kill();
     expect(cluster.webhook.exitStatus).to.equal('SIGKILL');
-    await sleep(5000);
-    const restartAt = load.elapsed();
+    load.enter('gone');
+    // Answered while no webhook process exists at all: the apiserver did not hold them for one.
+    await load.waitAnswered('creates answered with the webhook gone', within('gone'), PER_PHASE);
+    load.enter('restarting');
     await cluster.restartWebhook();
-    const backAt = load.elapsed();
-    await sleep(4000);
+    load.enter('back');
+    await load.waitAnswered('creates with the new process registered', within('back'), PER_PHASE);
     const outcomes = await load.stop();
+    const countersAfter = await WebhookCounters.read(cluster.cp);
 
     const failed = outcomes.filter((o) => !o.created);
+    const [up, gone, back] = ['up', 'gone', 'back'].map((phase) => outcomes.filter(within(phase)));
+    // While the new process is registered, the configurations are briefly absent (deleted, then
+    // created): creates in that phase may not reach any webhook, so they are left out here.
+    const unsteered = outcomes.filter((o) => o.created && !o.steered && o.sentIn !== 'restarting' && o.doneIn !== 'restarting');
+    const failOpens = countersAfter.failOpens(MUTATING_WEBHOOK) - countersBefore.failOpens(MUTATING_WEBHOOK);
     const lat = latencySummary(outcomes);
-    const before = outcomes.filter((o) => o.sentAt + o.ms < killedAt);
-    const whileDown = outcomes.filter((o) => o.sentAt > killedAt + 500 && o.sentAt + o.ms < restartAt);
-    const after = outcomes.filter((o) => o.sentAt > backAt);
     console.log(
-      `      ${outcomes.length} creates: ${failed.length} failed; latency p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, max ${lat.max.toFixed(0)} ms; ` +
-        `steered ${before.filter((o) => o.steered).length}/${before.length} before the kill, ${whileDown.filter((o) => o.steered).length}/${whileDown.length} while down, ` +
-        `${after.filter((o) => o.steered).length}/${after.length} after the restart`,
+      `      ${outcomes.length} creates: ${failed.length} failed; steered ${up!.filter((o) => o.steered).length}/${up!.length} before the kill, ` +
+        `${gone!.filter((o) => o.steered).length}/${gone!.length} while gone, ${back!.filter((o) => o.steered).length}/${back!.length} after the restart; ` +
+        `${failOpens} mutating calls failed open; latency p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, max ${lat.max.toFixed(0)} ms`,
     );
     expect(failed.map((o) => o.error)).to.deep.equal([]);
-    expect(lat.max).to.be.below(TIMEOUT_S * 1000 + MARGIN_MS);
-    expect(before.length).to.be.greaterThan(5);
-    expect(before.every((o) => o.steered)).to.equal(true);
-    expect(whileDown.length).to.be.greaterThan(5);
-    expect(whileDown.some((o) => o.steered)).to.equal(false);
-    expect(after.length).to.be.greaterThan(5);
-    expect(after.every((o) => o.steered)).to.equal(true);
+    expect(up!.every((o) => o.steered), 'every create before the kill steered').to.equal(true);
+    expect(gone!.some((o) => o.steered), 'no create steered while no webhook exists').to.equal(false);
+    expect(back!.every((o) => o.steered), 'every create after the restart steered').to.equal(true);
+    // Each unsteered pod went through a failed call the apiserver admitted past, not around the webhook.
+    expect(failOpens).to.be.at.least(unsteered.length);
     await expectAllKeptAndBound(cluster.core, NS, outcomes);
   });
 });

@@ -2,12 +2,12 @@
 // apiserver (Eviction API, PodDisruptionBudgets), controller-manager (ReplicaSets, disruption
 // controller) and scheduler, with our webhook as a process steering the replacement pods.
 // Nodes have no kubelet, so the tests write the Running/Ready status a kubelet would.
-import { BatchV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
+import { BatchV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { loadControllersConfig, type MigratorConfig } from '../../../controllers/config.js';
 import { createEvictionObserver, type EvictionObserver } from '../../../controllers/history/evictionObserver.js';
 import type { EvictionRecord } from '../../../controllers/history/evictionRecord.js';
-import { HISTORY_CONFIGMAP, HISTORY_KEY, parseHistory } from '../../../controllers/history/historyBuffer.js';
+import { DEFAULT_HISTORY_LIMITS, HISTORY_CONFIGMAP, HISTORY_KEY, isRecord } from '../../../controllers/history/historyBuffer.js';
 import { ConfigMapHistoryStore, configMapSlot } from '../../../controllers/history/historyStore.js';
 import { OwnEvictions } from '../../../controllers/history/ownEvictions.js';
 import { createMigrator, type Migrator } from '../../../controllers/migrator/migrator.js';
@@ -19,7 +19,8 @@ import { loadRegionFactors } from '../../../poller/regionFactors.js';
 import type { IntensityTable } from '../../../poller/table.js';
 import { NodeWatcher } from '../../../webhook/inventory/nodeWatcher.js';
 import { createLogger } from '../../../webhook/log.js';
-import { sleep, waitFor } from '../harness/wait.js';
+import { waitFor } from '../harness/wait.js';
+import { PAUSE_IMAGE } from '../webhook/podHelpers.js';
 import { DECISION } from '../webhook/webhookConfigs.js';
 import { CLEAN_FIRST, WebhookCluster } from '../webhook/webhookCluster.js';
 import { deployInZone, editTaints, jobInZone, livePods, markReady, readyDeploymentInZone } from './workloads.js';
@@ -74,22 +75,65 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
 
   const zoneOf = (p: V1Pod): string | undefined => cluster().zoneOf(p.spec?.nodeName);
 
+  /** As kubectl drain would: through the Eviction API, by someone other than the migrator. */
+  async function evictByHand(p: V1Pod, gracePeriodSeconds?: number): Promise<void> {
+    const { namespace = '', name = '' } = p.metadata ?? {};
+    await cluster().core.createNamespacedPodEviction({
+      namespace,
+      name,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, ...(gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds } } : {}) },
+    });
+  }
+
+  /**
+   * Creates a pod bound by us (spec.nodeName: neither the scheduler nor the webhook is involved)
+   * in an opted-in namespace, evicts it by hand, and resolves once the history has it.
+   */
+  async function observedEviction(ns: string, name: string): Promise<EvictionRecord> {
+    const p = await cluster().core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name }, spec: { nodeName: `${CLEAN}-0`, containers: [{ name: 'app', image: PAUSE_IMAGE }] } },
+    });
+    await evictByHand(p, 0);
+    return waitFor(`the observer to record the eviction of ${ns}/${name}`, async () => {
+      await observer!.flush();
+      return (await recordsOf(ns)).find((r) => r.podUid === p.metadata?.uid);
+    });
+  }
+
+  let markers = 0;
+
+  /**
+   * A barrier for "the observer has judged every pod event so far": an eviction of a marker pod,
+   * recorded. The observer reads one pod watch, in order, so by then it has met every earlier event.
+   */
+  async function observerCaughtUp(): Promise<void> {
+    const ns = 'observer-markers';
+    await cluster().createNamespace(ns, true).catch((err: unknown) => {
+      if (!String(err).includes('AlreadyExists')) throw err;
+    });
+    await observedEviction(ns, `marker-${++markers}`);
+  }
+
   /** Checks the history of one eviction as its replacement is scheduled, then Ready. */
   async function followReplacement(ns: string, id: string, replacement: V1Pod): Promise<EvictionRecord> {
     await observer!.reconcileOnce();
     const scheduled = (await recordsOf(ns)).find((r) => r.id === id)!;
     expect(scheduled).to.deep.include({ toZone: CLEAN, replacementPod: replacement.metadata?.name, realizedDeltaG: 360 });
     expect(scheduled.readyAgainAt).to.equal(undefined);
-    await sleep(2000); // Ready times have one-second resolution: make the wait measurable
-    await markReady(cluster().core, replacement, 0);
+    // The Ready time is ours to choose (a kubelet would write it): 42 s after the eviction, in whole
+    // seconds as the API keeps it. The history must carry exactly that time, not when it noticed.
+    const evictedAt = Date.parse(scheduled.evictedAt);
+    const readyAt = new Date(Math.ceil((evictedAt + 42_000) / 1000) * 1000);
+    await markReady(cluster().core, replacement, 0, readyAt);
     const done = await waitFor('the replacement Ready in the history', async () => {
       await observer!.reconcileOnce();
       return (await recordsOf(ns)).find((r) => r.id === id && r.readyAgainAt);
     });
-    expect(done.timeToReadyS).to.be.within(1, 120);
+    expect(done.readyAgainAt).to.equal(readyAt.toISOString());
+    expect(done.timeToReadyS).to.equal(Math.round((readyAt.getTime() - evictedAt) / 1000));
     // Our own eviction is not recorded a second time as someone else's.
-    await sleep(1500);
-    await observer!.flush();
+    await observerCaughtUp();
     expect((await recordsOf(ns)).map((r) => r.result)).to.deep.equal(['evicted']);
     return done;
   }
@@ -259,21 +303,14 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
 
   it('records evictions it did not make in opted-in namespaces only, and where their replacements went', async function () {
     this.timeout(120_000);
-    const policy = cluster().kc.makeApiClient(CoreV1Api);
-    const evict = (p: V1Pod): Promise<unknown> =>
-      policy.createNamespacedPodEviction({
-        namespace: p.metadata?.namespace ?? '',
-        name: p.metadata?.name ?? '',
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace } },
-      });
     const ns = await namespace('drained');
     const privateNs = await namespace('private', false);
     const [watched] = await deployInZone(cluster(), { namespace: ns, name: 'worker', replicas: 1, cpu: '500m', zone: MIDDLE });
     const [ignored] = await deployInZone(cluster(), { namespace: privateNs, name: 'worker', replicas: 1, cpu: '500m', zone: MIDDLE });
     await markReady(cluster().core, watched!);
-    // As kubectl drain would: through the Eviction API, by someone else.
-    await evict(watched!);
-    await evict(ignored!);
+    // The private one first: once the observer has recorded the later one, it has met this one too.
+    await evictByHand(ignored!);
+    await evictByHand(watched!);
 
     const observed = await waitFor('the observed eviction in the history', async () => {
       await observer!.flush();
@@ -286,18 +323,48 @@ describe('controllers e2e: migrator, eviction history and node tainter', functio
       await observer!.reconcileOnce();
       return (await recordsOf(ns)).find((r) => r.id === observed.id && r.toZone);
     });
-    await sleep(1500);
     await observer!.flush();
     expect(await recordsOf(privateNs)).to.deep.equal([]);
   });
 
   it('keeps the history as bounded JSON lines in the ConfigMap carbon-kube-evictions', async function () {
+    this.timeout(120_000);
+    // Entries of every kind, made here in a namespace of its own, so the test stands alone.
+    const ns = await namespace('ledger', true, true);
+    await readyDeploymentInZone(cluster(), { namespace: ns, name: 'held', replicas: 1, cpu: '1', zone: DIRTY });
+    const policy = cluster().kc.makeApiClient(PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({ namespace: ns, body: { metadata: { name: 'held' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'held' } } } } });
+    await waitFor('the disruption controller to judge the PDB', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'held' });
+      return pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.currentHealthy === 1 && pdb.status?.disruptionsAllowed === 0;
+    });
+    await readyDeploymentInZone(cluster(), { namespace: ns, name: 'mover', replicas: 1, cpu: '1', zone: DIRTY });
+    // Room for both pods of this namespace in one run, whatever other tests left in the zone.
+    await migrator({ dryRun: true, maxPerZonePerRun: 10 }).runOnce();
+    await migrator({ maxPerZonePerRun: 10 }).runOnce();
+    await observedEviction(ns, 'drained-by-hand');
+
     const cm = await cluster().core.readNamespacedConfigMap({ namespace: OUR_NAMESPACE, name: HISTORY_CONFIGMAP });
-    const text = cm.data?.[HISTORY_KEY] ?? '';
-    const records = parseHistory(text);
-    expect(records.length).to.be.at.least(4);
-    expect(text.trim().split('\n')).to.have.length(records.length);
-    expect(new Set(records.map((r) => r.result))).to.include.members(['evicted', 'blocked-by-pdb', 'dry-run', 'observed']);
+    const lines = (cm.data?.[HISTORY_KEY] ?? '').split('\n');
+    expect(lines.pop(), 'the text ends with a newline').to.equal('');
+    // One record per line, each a JSON object on its own.
+    const records = lines.map((line) => JSON.parse(line) as unknown);
+    expect(records.filter((r) => !isRecord(r))).to.deep.equal([]);
+    const mine = (records as EvictionRecord[]).filter((r) => r.namespace === ns);
+    const kind = (r: EvictionRecord): [string, string, boolean] => [r.owner ? r.owner.name.replace(/-[a-z0-9]+$/, '') : r.pod, r.result, r.dryRun === true];
+    expect(mine.map(kind)).to.have.deep.members([
+      ['held', 'blocked-by-pdb', true],
+      ['mover', 'dry-run', true],
+      ['held', 'blocked-by-pdb', false],
+      ['mover', 'evicted', false],
+      ['drained-by-hand', 'observed', false],
+    ]);
+
+    // Bounded: a store kept to 3 records, given these 5, holds the newest 3 in the same form.
+    const small = new ConfigMapHistoryStore(configMapSlot(cluster().kc, ns), { limits: { ...DEFAULT_HISTORY_LIMITS, maxRecords: 3 }, log });
+    await small.append(mine);
+    const kept = (await cluster().core.readNamespacedConfigMap({ namespace: ns, name: HISTORY_CONFIGMAP })).data?.[HISTORY_KEY] ?? '';
+    expect(kept.trimEnd().split('\n').map((line) => (JSON.parse(line) as EvictionRecord).id)).to.deep.equal(mine.slice(-3).map((r) => r.id));
   });
 
   it('taints the nodes of a dirty zone PreferNoSchedule and removes the taint, with hysteresis, leaving other taints alone', async function () {

@@ -96,11 +96,15 @@ export async function livePods(core: CoreV1Api, namespace: string, labelSelector
   return (await core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
 }
 
-/** What a kubelet would report for a started, healthy pod; `startedAgoMs` back-dates its start. */
-export async function markReady(core: CoreV1Api, pod: V1Pod, startedAgoMs = 3_600_000): Promise<void> {
+/**
+ * What a kubelet would report for a started, healthy pod; `startedAgoMs` back-dates its start.
+ * `readyAt` is the time its conditions turned True (default now): a test that checks what is
+ * derived from it chooses it, rather than waiting for the clock to move.
+ */
+export async function markReady(core: CoreV1Api, pod: V1Pod, startedAgoMs = 3_600_000, readyAt = new Date()): Promise<void> {
   const now = new Date();
   const started = new Date(now.getTime() - startedAgoMs);
-  const condition = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: now.toISOString() });
+  const condition = (type: string): Record<string, string> => ({ type, status: 'True', lastTransitionTime: readyAt.toISOString() });
   const body = {
     status: {
       phase: 'Running',

@@ -1,6 +1,6 @@
-// A loopback Electricity Maps API whose intensities the test sets, so the webhook's poller reads
-// a table we control (the provider fake of the unit tests, served for a real webhook process).
-import { electricityMapsRoute, type EmZone } from '../../unit/poller/fakes/providers.js';
+// Loopback carbon APIs whose intensities the test sets, so the webhook's poller reads a table we
+// control (the provider fakes of the unit tests, served for a real webhook process).
+import { electricityMapsRoute, ukciRoute, type EmZone, type UkciFake } from '../../unit/poller/fakes/providers.js';
 import { Loopback } from '../../unit/poller/fakes/loopback.js';
 
 export const FAKE_EM_KEY = 'e2e-electricitymaps-key';
@@ -47,6 +47,42 @@ export class FakeElectricityMaps {
   /** Requests for latest values so far. */
   latestRequests(): number {
     return this.server.hits('/v3/carbon-intensity/latest');
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+/**
+ * A loopback UK Carbon Intensity API (keyless): national intensity from `national(t)` for the
+ * half hour of the current time, read at each request (so a virtual clock moves it too).
+ */
+export class FakeUkCarbonIntensity {
+  private constructor(private readonly server: Loopback) {}
+
+  static async start(national: (halfHourStart: number) => number): Promise<FakeUkCarbonIntensity> {
+    const fake: UkciFake = {
+      national,
+      get nationalActual() {
+        return national(Math.floor(Date.now() / 1_800_000) * 1_800_000);
+      },
+      regions: {},
+      get now() {
+        return Date.now();
+      },
+    };
+    return new FakeUkCarbonIntensity(await Loopback.start(ukciRoute(fake)));
+  }
+
+  /** Where it listens (UKCI_API_URL, or the chart's sources.ukCarbonIntensity.url). */
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Requests for the national intensity so far. */
+  intensityRequests(): number {
+    return this.server.hits('/intensity');
   }
 
   close(): Promise<void> {

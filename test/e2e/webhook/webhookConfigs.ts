@@ -14,6 +14,9 @@ import { waitFor } from '../harness/wait.js';
 export const CONFIG_NAME = 'carbon-kube-e2e';
 export const ENABLED_LABEL = 'carbon-kube.io/enabled';
 export const DECISION = 'carbon-kube.io/decision';
+/** The webhooks' names, as the apiserver labels its metrics and logs about them. */
+export const MUTATING_WEBHOOK = 'mutate.carbon-kube.io';
+export const VALIDATING_WEBHOOK = 'validate.carbon-kube.io';
 
 export interface WebhookEndpoint {
   /** https://127.0.0.1:<port>; /mutate and /validate are appended. */
@@ -45,7 +48,7 @@ export function mutatingConfig(ep: WebhookEndpoint): V1MutatingWebhookConfigurat
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: CONFIG_NAME },
-    webhooks: [{ ...webhook(ep, 'mutate.carbon-kube.io', '/mutate', ['CREATE']), reinvocationPolicy: 'IfNeeded' }],
+    webhooks: [{ ...webhook(ep, MUTATING_WEBHOOK, '/mutate', ['CREATE']), reinvocationPolicy: 'IfNeeded' }],
   };
 }
 
@@ -54,7 +57,7 @@ export function validatingConfig(ep: WebhookEndpoint): V1ValidatingWebhookConfig
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: CONFIG_NAME },
-    webhooks: [webhook(ep, 'validate.carbon-kube.io', '/validate', ['CREATE', 'UPDATE'])],
+    webhooks: [webhook(ep, VALIDATING_WEBHOOK, '/validate', ['CREATE', 'UPDATE'])],
   };
 }
 

@@ -72,6 +72,8 @@ export class WebhookProcess {
       POD_NAMESPACE: namespace,
       // Unique per process, as pod names are: a successor must win the lease, not inherit it.
       POD_NAME: `carbon-kube-e2e-${port}`,
+      // No call leaves the machine unless a test names its (loopback) sources.
+      CARBON_SOURCES: 'static',
       ...opts.env,
     };
     const log = createWriteStream(join(dir, 'webhook.log'), { flags: 'a' });
@@ -224,12 +226,32 @@ export async function scrapeMetrics(wh: WebhookProcess): Promise<string> {
 
 /** The value of one sample, e.g. metricValue(text, 'x_total', {mode: 'prefer'}); undefined when absent. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  return metricSamples(text, name, labels)[0]?.value;
+}
+
+/** Sum of every sample of `name` whose labels include `labels` (0 when none: a counter not yet incremented). */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  return metricSamples(text, name, labels).reduce((sum, s) => sum + s.value, 0);
+}
+
+/** Every sample of `name` whose labels include `labels`, keyed by its whole label text (`''` when it has none). */
+export function metricSeries(text: string, name: string, labels: Record<string, string> = {}): Map<string, number> {
+  return new Map(metricSamples(text, name, labels).map((s) => [s.series, s.value]));
+}
+
+interface Sample {
+  series: string;
+  value: number;
+}
+
+function metricSamples(text: string, name: string, labels: Record<string, string>): Sample[] {
+  const out: Sample[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     const m = /^[^{\s]+(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const have = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[2]);
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) out.push({ series: m[1] ?? '', value: Number(m[2]) });
   }
-  return undefined;
+  return out;
 }
