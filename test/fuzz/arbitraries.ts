@@ -2,7 +2,7 @@
 // carbon-kube.io annotations with good, bad and near-miss values, zones, tables and configs.
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
-import { GREEN_WINDOW_GATE, POD_ANNOTATIONS, PREFIX } from '../../webhook/annotations/keys.js';
+import { DECISION, GREEN_WINDOW_GATE, MAX_DELAY, MAX_INTENSITY, MODE, POD_ANNOTATIONS, PREFIX } from '../../webhook/annotations/keys.js';
 import type { IntensityTable, PlacementConfig, PlacementDecision, ZoneCapacity } from '../../webhook/placement/types.js';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -103,6 +103,64 @@ export const oddPod: fc.Arbitrary<Record<string, unknown>> = fc.record(
   { requiredKeys: ['kind'] },
 );
 
+/** The parts of a pod the webhook reads or patches: where a damaged pod is damaged. */
+const PARTS: ReadonlyArray<readonly string[]> = [
+  ['metadata'],
+  ['metadata', 'annotations'],
+  ['metadata', 'annotations', MODE],
+  ['metadata', 'annotations', MAX_INTENSITY],
+  ['metadata', 'annotations', MAX_DELAY],
+  ['metadata', 'annotations', DECISION],
+  ['metadata', 'labels'],
+  ['metadata', 'ownerReferences'],
+  ['spec'],
+  ['spec', 'containers'],
+  ['spec', 'containers', '0'],
+  ['spec', 'containers', '0', 'resources'],
+  ['spec', 'containers', '0', 'resources', 'requests'],
+  ['spec', 'containers', '0', 'resources', 'requests', 'cpu'],
+  ['spec', 'initContainers'],
+  ['spec', 'overhead'],
+  ['spec', 'nodeName'],
+  ['spec', 'nodeSelector'],
+  ['spec', 'schedulingGates'],
+  ['spec', 'volumes'],
+  ['spec', 'affinity'],
+  ['spec', 'affinity', 'nodeAffinity'],
+  ['spec', 'affinity', 'nodeAffinity', 'preferredDuringSchedulingIgnoredDuringExecution'],
+  ['spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'],
+  ['spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'],
+];
+
+/** What goes in the damaged part: often of the right type but empty or odd, often of a wrong one. */
+const damage = fc.oneof(
+  fc.constantFrom<unknown>({}, [], '', 0, null, [{}], [null], { cpu: 1 }, [{ name: 7 }], 'x'),
+  hostileJson,
+  fc.anything({ maxDepth: 2 }),
+);
+
+/** Puts `value` at `path`, making the missing objects on the way (array slots only if the array exists). */
+function setAt(doc: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node: unknown = doc;
+  for (const [i, key] of path.entries()) {
+    if (typeof node !== 'object' || node === null) return;
+    const parent = node as Record<string, unknown>;
+    if (i === path.length - 1) {
+      parent[key] = value;
+      return;
+    }
+    if (parent[key] === undefined && !Array.isArray(parent)) parent[key] = {};
+    node = parent[key];
+  }
+}
+
+/** A well-formed pod with one part the webhook reads replaced: most of the handler still runs on it. */
+export const damagedPod: fc.Arbitrary<Record<string, unknown>> = fc.tuple(wellFormedPod, fc.constantFrom(...PARTS), damage).map(([pod, path, value]) => {
+  const copy = structuredClone(pod) as Record<string, unknown>;
+  setAt(copy, path, value);
+  return copy;
+});
+
 export const zones: fc.Arbitrary<ZoneCapacity[]> = fc
   .uniqueArray(
     fc.record({ zone: fc.constantFrom(...ZONE_NAMES), grid: fc.constantFrom(...GRIDS), nodes: fc.integer({ min: 0, max: 5 }), cpuMillis: fc.integer({ min: 0, max: 64_000 }) }),
@@ -153,9 +211,28 @@ export const decision: fc.Arbitrary<PlacementDecision> = fc
   })
   .map((d) => ({ ...d, thresholdG: 300, excludedZones: d.mode === 'require' ? d.excludedZones.sort() : [], unknownZones: [] }));
 
-export const gatePlan = fc.option(
-  fc.record({ releaseAt: fc.constant('2026-05-01T13:00:00Z'), deadline: fc.constant('2026-05-01T18:00:00Z') }),
-  { nil: undefined },
+/** ISO 8601 UTC to the second, as the webhook writes release-at and deadline. */
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const MINUTE = 60_000;
+/** Minutes from NOW: the past, the next week (where real gates fall) and years ahead. */
+const offsetMinutes = fc.oneof(
+  fc.integer({ min: -60 * 24 * 365, max: -1 }),
+  fc.integer({ min: 0, max: 7 * 24 * 60 }),
+  fc.integer({ min: 7 * 24 * 60, max: 60 * 24 * 365 * 70 }),
+);
+
+/**
+ * Gate times: release before the deadline, at it, after it (which the core never plans, but a
+ * patch must still carry verbatim), in the past, years ahead, or no gate at all.
+ */
+export const gatePlan: fc.Arbitrary<{ releaseAt: string; deadline: string } | undefined> = fc.option(
+  fc
+    .tuple(offsetMinutes, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 * 24 * 60 }), fc.integer({ min: -7 * 24 * 60, max: -1 })))
+    .map(([release, gap]) => ({ releaseAt: isoSeconds(NOW + release * MINUTE), deadline: isoSeconds(NOW + (release + gap) * MINUTE) })),
+  { nil: undefined, freq: 5 },
 );
 
 /** Every value of `before` is still in `after`; arrays may only have grown at the end. */
