@@ -7,6 +7,8 @@ import type { IntensityTable, ZoneIntensity } from './table.js';
 export interface FreshReading {
   source: string;
   reading: ZoneReading;
+  /** ms since epoch when it was received */
+  receivedAt: number;
 }
 
 export interface MergeInputs {
@@ -30,7 +32,7 @@ export function mergeTable(inputs: MergeInputs): IntensityTable {
 function freshEntry(fresh: FreshReading | undefined): ZoneIntensity | undefined {
   if (!fresh) return undefined;
   const r = fresh.reading;
-  return { intensity: r.intensity, timestamp: r.timestamp, source: fresh.source, forecast: r.forecast, stale: false };
+  return { intensity: r.intensity, timestamp: r.timestamp, source: fresh.source, forecast: r.forecast, stale: false, polledAt: iso(fresh.receivedAt) };
 }
 
 /**
@@ -46,14 +48,19 @@ export function staleEntry(zone: string, inputs: Pick<MergeInputs, 'lastGood' | 
   const w = age / FALLBACK_WINDOW_MS;
   const intensity = base === undefined ? cached.reading.intensity : cached.reading.intensity * (1 - w) + base * w;
   const forecast = cached.reading.forecast.filter((p) => Date.parse(p.timestamp) >= inputs.now - 3_600_000);
-  return { intensity: round2(intensity), timestamp: cached.reading.timestamp, source: cached.source, forecast, stale: true };
+  return { intensity: round2(intensity), timestamp: cached.reading.timestamp, source: cached.source, forecast, stale: true, polledAt: iso(cached.receivedAt) };
 }
 
 function staticEntry(zone: string, inputs: MergeInputs): ZoneIntensity | undefined {
   const factor = inputs.staticFactor(zone);
   if (factor === undefined) return undefined;
-  const hour = new Date(Math.floor(inputs.now / 3_600_000) * 3_600_000).toISOString();
-  return { intensity: factor, timestamp: hour, source: 'static', forecast: [], stale: false };
+  const hour = iso(Math.floor(inputs.now / 3_600_000) * 3_600_000);
+  // Computed this round, so polled now, whatever hour the factor is stamped with.
+  return { intensity: factor, timestamp: hour, source: 'static', forecast: [], stale: false, polledAt: iso(inputs.now) };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function round2(x: number): number {

@@ -69,13 +69,14 @@ export class Poller {
   }
 
   /**
-   * Takes another replica's live readings as last-good values (timed by their own timestamps, so
-   * they decay no slower than they should); never overrides a reading of our own that is newer.
+   * Takes another replica's live readings as last-good values, timed by when that replica
+   * received them (`polledAt`; a table without it, by the data's own timestamp), so they age as
+   * they would have there; never overrides a reading of our own that is newer.
    */
   seed(table: IntensityTable): void {
     for (const [zone, entry] of Object.entries(table)) {
       if (entry.stale || entry.source === 'static') continue;
-      const at = Math.min(this.clock(), Date.parse(entry.timestamp));
+      const at = Math.min(this.clock(), Date.parse(entry.polledAt ?? entry.timestamp));
       const mine = this.cache.lastGood(zone);
       if (!Number.isFinite(at) || (mine && mine.receivedAt >= at)) continue;
       this.cache.remember(entry.source, { zone, intensity: entry.intensity, timestamp: entry.timestamp, forecast: entry.forecast }, at);
@@ -187,8 +188,9 @@ export class Poller {
       const { reading } = verdict;
       if (verdict.droppedForecastPoints > 0) this.options.log.warn('implausible forecast points dropped', { source, zone: reading.zone, dropped: verdict.droppedForecastPoints });
       if (fresh.has(reading.zone)) continue;
-      fresh.set(reading.zone, { source, reading });
-      this.cache.remember(source, reading);
+      const receivedAt = this.clock();
+      fresh.set(reading.zone, { source, reading, receivedAt });
+      this.cache.remember(source, reading, receivedAt);
     }
   }
 }

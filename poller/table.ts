@@ -17,6 +17,12 @@ export interface ZoneIntensity {
   forecast: ForecastPoint[];
   /** True when the value is older than the source's freshness window (served from cache). */
   stale: boolean;
+  /**
+   * ISO 8601 UTC time this zone was last polled successfully: when the reading was received (a
+   * stale entry keeps the time of its last fetch), or the round that computed a static entry.
+   * Absent in tables written before it existed: read `timestamp` instead.
+   */
+  polledAt?: string;
 }
 
 export type IntensityTable = Record<string, ZoneIntensity>;

@@ -28,15 +28,22 @@ function parseEntry(zone: string, value: unknown): ZoneIntensity {
   if (typeof value !== 'object' || value === null) return fail('entry is not an object');
   const e = value as Record<string, unknown>;
   if (!isPlausibleIntensity(e.intensity)) fail(`intensity ${JSON.stringify(e.intensity)} is not a number from 0 to 2000`);
-  if (typeof e.timestamp !== 'string' || !Number.isFinite(Date.parse(e.timestamp))) fail('timestamp is not an ISO time');
+  if (!isIsoTime(e.timestamp)) fail('timestamp is not an ISO time');
   if (typeof e.source !== 'string' || e.source === '') fail('source is not a name');
   if (typeof e.stale !== 'boolean') fail('stale is not a boolean');
   if (!Array.isArray(e.forecast)) fail('forecast is not an array');
+  // Optional: tables written before it existed still parse.
+  if (e.polledAt !== undefined && !isIsoTime(e.polledAt)) fail('polledAt is not an ISO time');
   const forecast = (e.forecast as unknown[]).map((p, i): ForecastPoint => {
     const point = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-    if (typeof point.timestamp !== 'string' || !Number.isFinite(Date.parse(point.timestamp))) fail(`forecast[${i}].timestamp is not an ISO time`);
+    if (!isIsoTime(point.timestamp)) fail(`forecast[${i}].timestamp is not an ISO time`);
     if (!isPlausibleIntensity(point.intensity)) fail(`forecast[${i}].intensity is not a number from 0 to 2000`);
     return { timestamp: point.timestamp as string, intensity: point.intensity as number };
   });
-  return { intensity: e.intensity as number, timestamp: e.timestamp as string, source: e.source as string, forecast, stale: e.stale as boolean };
+  const entry: ZoneIntensity = { intensity: e.intensity as number, timestamp: e.timestamp as string, source: e.source as string, forecast, stale: e.stale as boolean };
+  return e.polledAt === undefined ? entry : { ...entry, polledAt: e.polledAt as string };
+}
+
+function isIsoTime(value: unknown): value is string {
+  return typeof value === 'string' && Number.isFinite(Date.parse(value));
 }

@@ -226,15 +226,37 @@ export class TunerRuntime {
   }
 }
 
-/** TUNER_MODE and TUNER_SCHEDULE, with the safe defaults; throws naming every bad one at once. */
-export function tunerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { mode: TunerMode; schedule: string; periodMs: number } {
+export interface TunerSettings {
+  mode: TunerMode;
+  schedule: string;
+  periodMs: number;
+}
+
+const TUNER_MODES: readonly TunerMode[] = ['off', 'recommend', 'apply'];
+
+/**
+ * TUNER_MODE and TUNER_SCHEDULE with their safe defaults (unset or empty takes the default, as
+ * every other setting does). Every problem is returned, each in the words of the rest of the
+ * configuration: the variable, the value received and what is allowed.
+ */
+export function readTunerSettings(env: Readonly<Record<string, string | undefined>> = process.env): { settings: TunerSettings; problems: string[] } {
   const problems: string[] = [];
-  const mode = (env.TUNER_MODE ?? DEFAULT_TUNER_MODE).trim();
-  if (mode !== 'off' && mode !== 'recommend' && mode !== 'apply') problems.push(`TUNER_MODE must be off, recommend or apply; got "${mode}"`);
-  const schedule = (env.TUNER_SCHEDULE ?? DEFAULT_TUNER_SCHEDULE).trim();
-  if (!validateCronExpression(schedule).valid) problems.push(`TUNER_SCHEDULE must be a cron expression; got "${schedule}"`);
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return { mode: mode as TunerMode, schedule, periodMs: schedulePeriodMs(schedule) };
+  const rawMode = env.TUNER_MODE?.trim() || DEFAULT_TUNER_MODE;
+  const modeOk = (TUNER_MODES as readonly string[]).includes(rawMode);
+  if (!modeOk) problems.push(`TUNER_MODE=${JSON.stringify(env.TUNER_MODE)} must be one of ${TUNER_MODES.join(', ')}`);
+  const rawSchedule = env.TUNER_SCHEDULE?.trim() || DEFAULT_TUNER_SCHEDULE;
+  const scheduleOk = validateCronExpression(rawSchedule).valid;
+  if (!scheduleOk) problems.push(`TUNER_SCHEDULE=${JSON.stringify(env.TUNER_SCHEDULE)} is not a cron expression (e.g. "0 * * * *")`);
+  const mode = modeOk ? (rawMode as TunerMode) : DEFAULT_TUNER_MODE;
+  const schedule = scheduleOk ? rawSchedule : DEFAULT_TUNER_SCHEDULE;
+  return { settings: { mode, schedule, periodMs: schedulePeriodMs(schedule) }, problems };
+}
+
+/** readTunerSettings for callers that want an exception: its message names every problem, one a line. */
+export function tunerSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): TunerSettings {
+  const { settings, problems } = readTunerSettings(env);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return settings;
 }
 
 /** Time between the next two runs of a schedule: the tuner's nominal period. */

@@ -8,7 +8,7 @@ import { ConfigMapHistoryStore, configMapSlot } from '../controllers/history/his
 import { configMapModelStore } from '../tuner/configMapModelStore.js';
 import { evictionOutcomes } from '../tuner/evictionOutcomes.js';
 import { followerThreshold } from '../tuner/followerThreshold.js';
-import { TunerRuntime, type TunerUpdate } from '../tuner/tunerRuntime.js';
+import { TunerRuntime, type TunerRuntimeOptions, type TunerUpdate } from '../tuner/tunerRuntime.js';
 import { tunerOptions, type TunerMode } from '../tuner/tunerStep.js';
 import { SavingsEstimator } from '../controllers/savings/savingsEstimator.js';
 import type { IntensityTable, PlacementConfig, ZoneCapacity } from './placement/types.js';
@@ -35,6 +35,14 @@ export interface BackgroundDeps {
   controllers: ControllersConfig;
   /** Asked by the migrator before each eviction. */
   isLeader(): boolean;
+  /** Pace of the savings estimator and the tuner; production takes the defaults (tests pass their own). */
+  timing?: BackgroundTiming;
+}
+
+export interface BackgroundTiming {
+  savingsIntervalMs?: number;
+  savingsClock?: () => number;
+  tunerScheduler?: TunerRuntimeOptions['scheduler'];
 }
 
 export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void {
@@ -64,6 +72,8 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
     table: () => deps.table(),
     wattsPerCore: deps.wattsPerCore,
     log,
+    ...(deps.timing?.savingsIntervalMs !== undefined ? { intervalMs: deps.timing.savingsIntervalMs } : {}),
+    ...(deps.timing?.savingsClock ? { clock: deps.timing.savingsClock } : {}),
     onSaved: (kg) => {
       state.co2SavedKg += kg;
       // A counter only grows: a minute that cost CO2 adds nothing rather than going back.
@@ -98,6 +108,10 @@ export function addBackgroundTasks(work: LeaderWork, deps: BackgroundDeps): void
  */
 function addTuner(work: LeaderWork, deps: BackgroundDeps): void {
   const { metrics, state, log } = deps;
+  const inForce = (threshold: number): void => {
+    state.thresholdG = threshold;
+    metrics.threshold.set(threshold);
+  };
   const tuning = tunerOptions(deps.baseThresholdG, { mode: deps.tuner.mode });
   const store = configMapModelStore(deps.cluster, deps.namespace);
   const history = new ConfigMapHistoryStore(configMapSlot(deps.cluster, deps.namespace), { log });
@@ -113,20 +127,29 @@ function addTuner(work: LeaderWork, deps: BackgroundDeps): void {
       savedKgAtLastRun = state.co2SavedKg;
       return { table: deps.table(), evictions: evictionOutcomes(records, sinceMs ?? nowMs - 3_600_000, nowMs), placementCo2SavedG };
     },
+    ...(deps.timing?.tunerScheduler ? { scheduler: deps.timing.tunerScheduler } : {}),
     onUpdate: (u: TunerUpdate) => {
       metrics.tunerRuns.inc({ result: u.result });
       if (u.reward !== undefined) metrics.tunerReward.set(u.reward);
-      state.thresholdG = u.threshold;
-      metrics.threshold.set(u.threshold);
+      // What the tuner computed this run, used or not (README: exported in recommend mode too).
+      if (u.result === 'applied' || u.result === 'recommended') metrics.tunerRecommendedThreshold.set({ mode: u.mode }, u.recommended);
+      inForce(u.threshold);
     },
   });
-  work.add({ name: 'tuner', start: () => void tuner.start(), stop: () => tuner.stop() });
+  // A new leader uses the restored tuned threshold at once, not only after its first scheduled run.
+  const start = (): void => {
+    tuner.start().then(
+      () => inForce(tuner.threshold()),
+      (err: unknown) => log.error('tuner did not start', { error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+  work.add({ name: 'tuner', start, stop: () => tuner.stop() });
   if (deps.tuner.mode !== 'apply') return;
   const follow = setInterval(() => {
     if (state.leader) return;
     void followerThreshold(store, tuning, log).then((threshold) => {
-      state.thresholdG = threshold;
-      metrics.threshold.set(threshold);
+      // The read may end after this replica became leader: the leader's own value stands.
+      if (!state.leader) inForce(threshold);
     });
   }, 5 * 60_000);
   follow.unref();

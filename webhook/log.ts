@@ -1,6 +1,7 @@
 // Structured one-line JSON logs. Callers pass facts, never secrets or user identities.
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -24,7 +25,11 @@ export function createLogger(
 
 export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
+/**
+ * For tools that log before (or without) loading the settings. The service checks LOG_LEVEL with
+ * its other settings (webhook/config) and refuses to start on a bad value.
+ */
 function envLevel(): Level {
   const v = process.env.LOG_LEVEL;
-  return v === 'debug' || v === 'info' || v === 'warn' || v === 'error' ? v : 'info';
+  return (LEVELS as readonly string[]).includes(v ?? '') ? (v as Level) : 'info';
 }

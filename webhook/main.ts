@@ -32,7 +32,6 @@ export function loadSettings(env: Env, overrides: Partial<Record<string, string>
 }
 
 export async function run(overrides: Partial<Record<string, string>> = {}, options: Partial<StartOptions> = {}): Promise<void> {
-  const log = createLogger('webhook');
   let settings: Settings;
   try {
     settings = loadSettings(process.env, overrides);
@@ -40,6 +39,7 @@ export async function run(overrides: Partial<Record<string, string>> = {}, optio
     return exitOnConfigError(err);
   }
   const { webhook: config } = settings;
+  const log = createLogger('webhook', config.logLevel);
   let webhook: RunningWebhook;
   try {
     webhook = await startWebhook(config, { log, controllers: settings.controllers, ...options });

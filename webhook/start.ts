@@ -9,6 +9,7 @@ import { loadControllersConfig, type ControllersConfig } from '../controllers/co
 import { configuredSources } from '../poller/configuredSources.js';
 import type { Poller } from '../poller/poller.js';
 import { loadRegionFactors } from '../poller/regionFactors.js';
+import { dataTimes, pollAgesSeconds } from '../poller/tableAge.js';
 import type { IntensityTable } from '../poller/table.js';
 import { mutatePod, type PlacementContext } from './admission/mutate.js';
 import { validateObject } from './admission/validate.js';
@@ -84,7 +85,7 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   const work = new LeaderWork((task, err) => log.error('background task failed', { task, error: err instanceof Error ? err.message : String(err) }));
   // The age gauge is read at scrape time, once the table exists.
   const holder: { table?: CarbonTable } = {};
-  const metrics = createMetrics(() => tableAgeSeconds(holder.table?.table() ?? {}));
+  const metrics = createMetrics(() => pollAgesSeconds(holder.table?.table() ?? {}, Date.now()));
   metrics.threshold.set(state.thresholdG);
   const placement = (): WebhookConfig['placement'] => ({ ...config.placement, thresholdG: state.thresholdG });
   const table = (): IntensityTable => holder.table?.table() ?? {};
@@ -217,26 +218,25 @@ function backgroundDeps(cluster: KubeConfig, config: WebhookConfig, controllers:
   };
 }
 
-function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {
+/** Counts what the decision did to the pod (steered, unchanged, skipped), never whether a patch exists. */
+/** mutatePod, counted by what happened to the pod (the bench server composes it too). */
+export function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {
   const result = mutatePod(req, ctx);
   // A dry run must leave no trace, counters included.
-  if (result.decision && !req.dryRun) {
-    const outcome = result.verdict.patch?.length ? 'steered' : 'unchanged';
-    metrics.decisions.inc({ mode: result.decision.mode, outcome });
+  if (result.decision && result.outcome && !req.dryRun) {
+    metrics.decisions.inc({ mode: result.decision.mode, outcome: result.outcome.outcome, reason: result.outcome.reason });
   }
   return result.verdict;
 }
 
-function exportTable(metrics: WebhookMetrics, table: IntensityTable): void {
+/** The table's gauges (intensity, stale flag, data time per zone); the poll ages are read at scrape time. */
+export function exportTable(metrics: WebhookMetrics, table: IntensityTable): void {
   metrics.intensity.reset();
   metrics.tableStale.reset();
+  metrics.dataTimestamp.reset();
   for (const [zone, entry] of Object.entries(table)) {
     metrics.intensity.set({ zone, source: entry.source }, entry.intensity);
     metrics.tableStale.set({ zone }, entry.stale ? 1 : 0);
   }
-}
-
-function tableAgeSeconds(table: IntensityTable): number {
-  const times = Object.values(table).map((e) => Date.parse(e.timestamp));
-  return times.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...times)) / 1000);
+  for (const t of dataTimes(table)) metrics.dataTimestamp.set({ zone: t.zone, source: t.source }, t.seconds);
 }

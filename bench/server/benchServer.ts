@@ -11,16 +11,15 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { mutatePod, type PlacementContext } from '../../webhook/admission/mutate.js';
-import type { AdmissionRequest, AdmissionVerdict } from '../../webhook/admission/review.js';
+import type { PlacementContext } from '../../webhook/admission/mutate.js';
 import { validateObject } from '../../webhook/admission/validate.js';
 import { loadConfig } from '../../webhook/config/config.js';
 import { createLogger } from '../../webhook/log.js';
 import { createApp, BODY_LIMIT } from '../../webhook/server/app.js';
 import { createHttpsServer } from '../../webhook/server/httpsServer.js';
-import { createMetrics, type WebhookMetrics } from '../../webhook/server/metrics.js';
+import { createMetrics } from '../../webhook/server/metrics.js';
 import { createMetricsServer } from '../../webhook/server/metricsServer.js';
-import { startWebhook } from '../../webhook/start.js';
+import { countedMutation, startWebhook } from '../../webhook/start.js';
 import type { ZoneCapacity } from '../../webhook/placement/types.js';
 import type { TlsMaterial } from '../../certs/authority.js';
 import { benchNodes, benchZones, gridLookup, staticTable, zonesOfBenchNodes } from '../fixtures/inventory.js';
@@ -56,15 +55,8 @@ async function echo(): Promise<{ port: number; metricsPort: number }> {
 
 async function webhook(): Promise<{ port: number; metricsPort: number }> {
   const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_SECONDS: '0' };
-  const running = await startWebhook(loadConfig(env), { log, offline: true, env: {} });
+  const running = await startWebhook(loadConfig(env), { log, offline: true, env: { CARBON_SOURCES: 'static' } });
   return { port: running.port, metricsPort: running.metricsPort };
-}
-
-/** start.ts's decision counter, for the composition below. */
-function counted(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {
-  const result = mutatePod(req, ctx);
-  if (result.decision && !req.dryRun) metrics.decisions.inc({ mode: result.decision.mode, outcome: result.verdict.patch?.length ? 'steered' : 'unchanged' });
-  return result.verdict;
 }
 
 async function webhookWithNodes(): Promise<{ port: number; metricsPort: number }> {
@@ -77,7 +69,7 @@ async function webhookWithNodes(): Promise<{ port: number; metricsPort: number }
   const config = loadConfig({}).placement;
   const ctx: PlacementContext = { zones: () => zones, table: () => table, config: () => config, now: () => Date.now(), namespaceDefaults: () => ({}) };
   const metrics = createMetrics();
-  const app = createApp({ mutate: (req) => counted(req, ctx, metrics), validate: validateObject, metrics, log, isReady: () => true });
+  const app = createApp({ mutate: (req) => countedMutation(req, ctx, metrics), validate: validateObject, metrics, log, isReady: () => true });
   const port = await listen(createHttpsServer(app, tls()));
   const metricsPort = await listen(createMetricsServer(metrics.registry));
   const rate = Number(process.env.BENCH_NODE_EVENTS_PER_S ?? 0);

@@ -3,9 +3,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { decidePlacement } from '../placement/decide.js';
 import { describeDecision } from '../placement/describe.js';
 import { chooseGreenWindow, type GreenWindow } from '../placement/greenWindow.js';
+import { decisionOutcome, type CountedOutcome } from '../placement/outcome.js';
 import { podFacts } from '../placement/podFacts.js';
 import type { IntensityTable, PlacementConfig, PlacementDecision, PodFacts, ZoneCapacity } from '../placement/types.js';
-import { buildPatch, type GatePlan } from '../patch/buildPatch.js';
+import { planPatch, type GatePlan } from '../patch/buildPatch.js';
 import { isCorePod, type AdmissionRequest, type AdmissionVerdict } from './review.js';
 
 /** What a decision reads, fetched per request so a refreshed table or inventory applies at once. */
@@ -23,6 +24,8 @@ export interface MutationResult {
   verdict: AdmissionVerdict;
   /** Set when a placement decision was made (absent for requests we pass through). */
   decision?: PlacementDecision;
+  /** With every decision: steered, unchanged or skipped, and why, from what the patch really added. */
+  outcome?: CountedOutcome;
   window?: GreenWindow;
 }
 
@@ -35,12 +38,13 @@ export function mutatePod(req: AdmissionRequest, ctx: PlacementContext): Mutatio
   const config = ctx.config();
   const decision = decidePlacement(facts, ctx.zones(), ctx.table(), config);
   // Hands-off pods (nobody schedules them, or we already decided) and mode off get no patch at all.
-  if (decision.mode === 'off' || decision.handsOff) return { verdict: ALLOW, decision };
+  if (decision.mode === 'off' || decision.handsOff) return { verdict: ALLOW, decision, outcome: decisionOutcome(decision, undefined) };
   const window = greenWindowFor(facts, ctx, config);
-  // buildPatch applies and validates every op on a copy as it plans, so an op the apiserver
+  // planPatch applies and validates every op on a copy as it plans, so an op the apiserver
   // would reject throws here and the caller allows the pod unchanged.
-  const patch = buildPatch(pod, decision, describeDecision(decision, windowText(window)), window && gatePlan(window));
-  return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision, ...(window ? { window } : {}) };
+  const { ops: patch, steering } = planPatch(pod, decision, describeDecision(decision, windowText(window)), window && gatePlan(window));
+  const outcome = decisionOutcome(decision, steering);
+  return { verdict: patch.length > 0 ? { allowed: true, patch } : ALLOW, decision, outcome, ...(window ? { window } : {}) };
 }
 
 /** Affinity is immutable after creation, so only CREATE of a pod itself can be steered. */

@@ -12,6 +12,11 @@ export const RELEASE_AT = 'carbon-kube.io/release-at';
 export const DEADLINE = 'carbon-kube.io/deadline';
 /** Pod label on gated pods, so the gate controller lists only them. */
 export const GATED_LABEL = 'carbon-kube.io/gated';
+/**
+ * Pod label written with the affinity or gate that steered the pod (affinity, gate,
+ * affinity-and-gate), so the savings estimator selects steered pods, never merely decided ones.
+ */
+export const STEERED_LABEL = 'carbon-kube.io/steered';
 /** The scheduling gate (Pod Scheduling Readiness) of a pod waiting for a greener window. */
 export const GREEN_WINDOW_GATE = 'carbon-kube.io/green-window';
 export { GRID_ZONE_LABEL } from '../placement/gridMapping.js';

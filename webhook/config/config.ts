@@ -1,9 +1,10 @@
 // Configuration from the environment, checked as a whole: every bad setting is named at once.
 import type { PlacementConfig, PlacementMode, ScoringStrategy } from '../placement/types.js';
 import { validateCronExpression } from 'cron';
-import { tunerSettingsFromEnv } from '../../tuner/tunerRuntime.js';
+import { readTunerSettings } from '../../tuner/tunerRuntime.js';
 import type { TunerMode } from '../../tuner/tunerStep.js';
 import { DEFAULT_LIMITS } from '../server/httpsServer.js';
+import { LEVELS, type Level } from '../log.js';
 
 export interface WebhookConfig {
   /** '::' (the default) listens on IPv6 and IPv4, or on 0.0.0.0 where the machine has no IPv6. */
@@ -29,6 +30,8 @@ export interface WebhookConfig {
   /** Power per allocated core, for the CO2-saved estimate. */
   wattsPerCore: number;
   tuner: { mode: TunerMode; schedule: string };
+  /** LOG_LEVEL: the least severe level written. */
+  logLevel: Level;
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +75,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<str
     drainSeconds: read.number('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
     wattsPerCore: read.number('WATTS_PER_CORE', 12, 0, 1000),
     tuner: read.tuner(),
+    logLevel: read.oneOf<Level>('LOG_LEVEL', 'info', LEVELS),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -138,14 +142,11 @@ class Reader {
     return out;
   }
 
+  /** Each tuner problem is a problem of its own, listed with the rest. */
   tuner(): { mode: TunerMode; schedule: string } {
-    try {
-      const { mode, schedule } = tunerSettingsFromEnv(this.env);
-      return { mode, schedule };
-    } catch (err) {
-      this.problems.push(err instanceof Error ? err.message : String(err));
-      return { mode: 'recommend', schedule: '0 * * * *' };
-    }
+    const { settings, problems } = readTunerSettings(this.env);
+    this.problems.push(...problems);
+    return { mode: settings.mode, schedule: settings.schedule };
   }
 
   cron(name: string, fallback: string): string {

@@ -1,7 +1,8 @@
 // JSON Patch that adds carbon-kube's affinity and decision to a pod without touching the user's own.
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod, V1PreferredSchedulingTerm } from '@kubernetes/client-node';
-import { DEADLINE, DECISION, GATED_LABEL, GREEN_WINDOW_GATE, RELEASE_AT } from '../annotations/keys.js';
+import { DEADLINE, DECISION, GATED_LABEL, GREEN_WINDOW_GATE, RELEASE_AT, STEERED_LABEL } from '../annotations/keys.js';
 import { ZONE_LABEL } from '../placement/gridMapping.js';
+import { steeringOf, type Steering } from '../placement/outcome.js';
 import type { PlacementDecision } from '../placement/types.js';
 import { applyOperation, deepClone, escapePathComponent, type Operation } from './jsonPatch.js';
 
@@ -15,30 +16,47 @@ export interface GatePlan {
   deadline: string;
 }
 
+/** The operations, and what in them steers the pod (undefined: affinity and gate were there already, or not wanted). */
+export interface PatchPlan {
+  ops: Operation[];
+  steering?: Steering;
+}
+
 /**
  * Operations are planned against a working copy, each applied before the next is planned, so a
  * parent created by one is seen by the next. Running it again on the patched pod yields nothing:
  * that is what makes apiserver re-invocation safe.
  */
 export function buildPatch(pod: V1Pod, decision: PlacementDecision, decisionText: string, gate?: GatePlan): Operation[] {
+  return planPatch(pod, decision, decisionText, gate).ops;
+}
+
+/** buildPatch, saying what it added: the metric and the carbon-kube.io/steered label read that, not the mere patch. */
+export function planPatch(pod: V1Pod, decision: PlacementDecision, decisionText: string, gate?: GatePlan): PatchPlan {
   const work = planningCopy(pod);
   const ops: Operation[] = [];
-  const emit = (op: Operation | undefined): void => {
-    if (!op) return;
+  const emit = (op: Operation | undefined): boolean => {
+    if (!op) return false;
     applyOperation(work, withCopiedValue(op), true, true); // a copy: later ops must not grow this one's value
     ops.push(op);
+    return true;
   };
-  for (const term of newPreferredTerms(work, decision)) emit(append(work, PREFERRED, term));
-  for (const op of exclusionOps(work, decision.excludedZones)) emit(op);
+  let affinity = false;
+  for (const term of newPreferredTerms(work, decision)) affinity = emit(append(work, PREFERRED, term)) || affinity;
+  for (const op of exclusionOps(work, decision.excludedZones)) affinity = emit(op) || affinity;
   // Each call below plans against the copy as the previous emit left it.
-  if (gate && !hasOurGate(work)) {
+  const gated = gate !== undefined && !hasOurGate(work);
+  if (gate && gated) {
     emit(append(work, ['spec', 'schedulingGates'], { name: GREEN_WINDOW_GATE }));
     emit(addUnder(work, ['metadata', 'labels'], GATED_LABEL, 'true'));
     emit(addUnder(work, ['metadata', 'annotations'], RELEASE_AT, gate.releaseAt));
     emit(addUnder(work, ['metadata', 'annotations'], DEADLINE, gate.deadline));
   }
-  emit(setAnnotation(work, DECISION, decisionText));
-  return ops;
+  const steering = steeringOf(affinity, gated);
+  // Only when this patch steers: a second run adds neither affinity nor gate, so it writes no label either.
+  if (steering) emit(setValue(work, ['metadata', 'labels'], STEERED_LABEL, steering));
+  emit(setValue(work, ['metadata', 'annotations'], DECISION, decisionText));
+  return steering ? { ops, steering } : { ops };
 }
 
 /**
@@ -113,10 +131,10 @@ function exclusionOps(pod: Record<string, unknown>, excluded: string[]): Operati
   return ops;
 }
 
-function setAnnotation(pod: Record<string, unknown>, key: string, value: string): Operation | undefined {
-  const current = get(pod, ['metadata', 'annotations', key]);
-  if (current === value) return undefined;
-  return addUnder(pod, ['metadata', 'annotations'], key, value);
+/** Sets `key` in a metadata map (labels, annotations) unless it already holds `value`. */
+function setValue(pod: Record<string, unknown>, map: string[], key: string, value: string): Operation | undefined {
+  if (get(pod, [...map, key]) === value) return undefined;
+  return addUnder(pod, map, key, value);
 }
 
 function append(doc: unknown, arrayPath: string[], item: unknown): Operation {

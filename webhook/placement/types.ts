@@ -45,6 +45,9 @@ export interface PlacementConfig {
  */
 export type HandsOffReason = 'mirror pod' | 'daemonset pod' | 'node already chosen' | 'already decided';
 
+/** Why a decision steers nothing, in the words of the decision annotation (see outcome.ts for the metric's). */
+export type SkipReason = HandsOffReason | 'mode off' | 'no zones known' | 'no intensity for any zone' | 'no zone is cleaner than another';
+
 /** What the core needs to know about a pod. */
 export interface PodFacts {
   cpuMillis: number;
@@ -87,7 +90,7 @@ export interface PlacementDecision {
   /** Zones of the cluster whose grid has no intensity in the table. */
   unknownZones: string[];
   /** Why nothing was done, when nothing was. */
-  skipReason?: string;
+  skipReason?: SkipReason;
   /** require mode: why dirty zones were not excluded though some were (the pod's volumes). */
   exclusionWaived?: string;
   /** Set when the pod must get no patch at all, not even the decision annotation. */

@@ -4,10 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface WebhookMetrics {
   registry: Registry;
   admissionDuration: Histogram<'endpoint' | 'outcome'>;
-  decisions: Counter<'mode' | 'outcome'>;
+  decisions: Counter<'mode' | 'outcome' | 'reason'>;
   intensity: Gauge<'zone' | 'source'>;
   tableStale: Gauge<'zone'>;
   tableAge: Gauge;
+  zonePollAge: Gauge<'zone'>;
+  dataTimestamp: Gauge<'zone' | 'source'>;
   pollerRequests: Counter<'source' | 'result'>;
   migrations: Counter<'result'>;
   gatedPods: Gauge;
@@ -15,14 +17,18 @@ export interface WebhookMetrics {
   gateReleases: Counter<'reason'>;
   threshold: Gauge;
   tunerReward: Gauge;
+  tunerRecommendedThreshold: Gauge<'mode'>;
   tunerRuns: Counter<'result'>;
   co2SavedKg: Counter;
   leader: Gauge;
   certificateExpiry: Gauge;
 }
 
-/** `tableAgeSeconds` is read at scrape time, so the age keeps growing while polls fail. */
-export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookMetrics {
+/**
+ * `zonePollAges` (seconds since each zone was last polled successfully) is read at scrape time, so
+ * the ages keep growing while polls fail.
+ */
+export function createMetrics(zonePollAges: () => Readonly<Record<string, number>> = () => ({})): WebhookMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'carbon_kube_process_' });
   const registers = [registry];
@@ -37,8 +43,10 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
     }),
     decisions: new Counter({
       name: 'carbon_kube_scheduler_decisions_total',
-      help: 'Placement decisions for new pods, by mode and outcome (steered, unchanged).',
-      labelNames: ['mode', 'outcome'],
+      help:
+        'Placement decisions for new pods, by mode, outcome and reason: steered (the pod got node affinity toward cleaner zones and/or a green-window gate; reason affinity, gate, affinity-and-gate), ' +
+        'unchanged (nothing to steer with; reason no-zones, no-intensity, no-cleaner-zone, own-affinity) or skipped (left alone; reason mode-off, mirror-pod, daemonset-pod, node-chosen, already-decided).',
+      labelNames: ['mode', 'outcome', 'reason'],
       registers,
     }),
     intensity: new Gauge({
@@ -55,11 +63,27 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
     }),
     tableAge: new Gauge({
       name: 'carbon_kube_table_age_seconds',
-      help: 'Age of the oldest value in the intensity table.',
+      help: 'Seconds since the last successful poll of the zone polled longest ago (the largest carbon_kube_zone_poll_age_seconds); a healthy table is at most one poll interval old.',
       registers,
       collect() {
-        this.set(tableAgeSeconds());
+        this.set(Object.values(zonePollAges()).reduce((a, b) => Math.max(a, b), 0));
       },
+    }),
+    zonePollAge: new Gauge({
+      name: 'carbon_kube_zone_poll_age_seconds',
+      help: 'Seconds since the zone was last polled successfully (a static-factor entry counts as polled by the round that computed it; a stale one keeps the time of its last fetch).',
+      labelNames: ['zone'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [zone, age] of Object.entries(zonePollAges())) this.set({ zone }, age);
+      },
+    }),
+    dataTimestamp: new Gauge({
+      name: 'carbon_kube_intensity_data_timestamp_seconds',
+      help: 'Unix time the served value of a provider describes, by zone and source (static factors have none).',
+      labelNames: ['zone', 'source'],
+      registers,
     }),
     pollerRequests: new Counter({
       name: 'carbon_kube_poller_requests_total',
@@ -87,6 +111,12 @@ export function createMetrics(tableAgeSeconds: () => number = () => 0): WebhookM
     }),
     threshold: new Gauge({ name: 'carbon_kube_threshold_gco2_per_kwh', help: 'Carbon threshold in force (configured or tuned).', registers }),
     tunerReward: new Gauge({ name: 'carbon_kube_tuner_reward', help: 'Reward of the tuner over its last window (CO2 saved minus disruption penalty).', registers }),
+    tunerRecommendedThreshold: new Gauge({
+      name: 'carbon_kube_tuner_recommended_threshold_gco2_per_kwh',
+      help: 'Threshold the tuner recommends, set on every run, by tuner mode (recommend, apply; in apply it is also the threshold in force). Absent until the first run.',
+      labelNames: ['mode'],
+      registers,
+    }),
     tunerRuns: new Counter({ name: 'carbon_kube_tuner_runs_total', help: 'Tuner runs, by result (applied, recommended, off, failed).', labelNames: ['result'], registers }),
     co2SavedKg: new Counter({
       name: 'carbon_kube_co2_saved_kg_total',

@@ -58,7 +58,7 @@ describe('serving certificate expiry', function () {
     const cert = issue(10);
     mount(cert);
     const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile });
-    const hook = await startWebhook(config, { log: silentLogger, offline: true, env: {} });
+    const hook = await startWebhook(config, { log: silentLogger, offline: true, env: { CARBON_SOURCES: 'static' } });
     try {
       const text = (await getPlain(hook.metricsPort, '/metrics')).body;
       const line = text.split('\n').find((l) => l.startsWith(`${GAUGE} `));

@@ -48,6 +48,15 @@ describe('configuration', () => {
     expect(message).to.match(/MAX_CONNECTIONS="0" must be a number from 1 to 1000000/);
   });
 
+  it('reads LOG_LEVEL, refusing anything but the four levels with the variable, the value and what is allowed', () => {
+    expect(loadConfig({}).logLevel).to.equal('info');
+    expect(loadConfig({ LOG_LEVEL: '' }).logLevel).to.equal('info');
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) expect(loadConfig({ LOG_LEVEL: level }).logLevel).to.equal(level);
+    for (const bad of ['verbose', 'INFO', 'warning']) {
+      expect(() => loadConfig({ LOG_LEVEL: bad, PORT: 'http' })).to.throw(ConfigError, new RegExp(`LOG_LEVEL="${bad}" must be one of debug, info, warn, error[^]*PORT|PORT[^]*LOG_LEVEL="${bad}" must be one of debug, info, warn, error`));
+    }
+  });
+
   it('takes a connection cap, refusing fractions and nonsense', () => {
     expect(loadConfig({ MAX_CONNECTIONS: '250' }).maxConnections).to.equal(250);
     expect(() => loadConfig({ MAX_CONNECTIONS: '2.5' })).to.throw(/MAX_CONNECTIONS="2.5" must be a whole number/);

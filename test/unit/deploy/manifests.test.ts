@@ -10,6 +10,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { certFacts, createCa, isIssuedBy } from '../../../certs/authority.js';
 import { overlayCertFiles, serviceDnsNames, WEBHOOK_NAMES, writeOverlayCerts } from '../../../scripts/gen-certs.js';
 import { loadControllersConfig } from '../../../controllers/config.js';
+import { SOURCE_NAMES, STATIC } from '../../../poller/configuredSources.js';
 import { validateObject } from '../../../webhook/admission/validate.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';
 import { expectHardenedDeployment, expectLeastPrivilege, expectNetworkPolicy, expectSafeWebhooks, only, type K8sObject } from './expectations.js';
@@ -88,6 +89,13 @@ describe('deploy: Helm chart values', function () {
   const values = parse(read('helm/carbon-kube/values.yaml'));
   const schema = JSON.parse(read('helm/carbon-kube/values.schema.json'));
 
+  it('accepts exactly the source names the process accepts, "static" included', function () {
+    const names = [...SOURCE_NAMES, STATIC];
+    expect(schema.properties.sources.properties.order.items.enum).to.have.members(names);
+    expect(schema.properties.sources.properties.zoneOrder.additionalProperties.items.enum).to.have.members(names);
+    expect(values.sources.order).to.deep.equal([]);
+  });
+
   it('has no setting that makes a webhook fail closed', function () {
     expect(values.webhook).not.to.have.property('failurePolicy');
     // Still accepted with its only safe value, so values files of earlier charts install.
@@ -149,10 +157,11 @@ describe('deploy: monitoring rules', function () {
     expect(only(objectsOf(read('monitoring/prometheusrule.yaml')), 'PrometheusRule').spec).to.deep.equal(rules);
   });
 
-  it('alerts on stale data, webhook errors and latency, failed webhook calls, certificate expiry, stuck gates, failing pollers and tuner, dirty grids, no leader', function () {
+  it('alerts on stale data, old provider data, webhook errors and latency, failed webhook calls, certificate expiry, stuck gates, failing pollers and tuner, dirty grids, no leader', function () {
     const alerts = rules.groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert).map((r: any) => r.alert);
     expect(alerts).to.include.members([
       'CarbonKubeIntensityDataStale',
+      'CarbonKubeProviderDataOld',
       'CarbonKubeWebhookErrors',
       'CarbonKubeWebhookSlow',
       'CarbonKubeWebhookFailingOpen',

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
-import { buildPatch } from '../../../webhook/patch/buildPatch.js';
+import { buildPatch, planPatch } from '../../../webhook/patch/buildPatch.js';
 import { applyPatch, deepClone } from '../../../webhook/patch/jsonPatch.js';
 import type { PlacementDecision } from '../../../webhook/placement/types.js';
 import { pod } from '../../support/fixtures.js';
@@ -83,6 +83,28 @@ describe('buildPatch', () => {
     const d = decision([['a', 80], ['b', 3]], ['c']);
     const once = patched(pod(), d, 'text');
     expect(buildPatch(once, d, 'text')).to.deep.equal([]);
+  });
+
+  it('says what it added and labels the pod carbon-kube.io/steered only when it added affinity or a gate', () => {
+    const gate = { releaseAt: '2026-05-01T13:00:00Z', deadline: '2026-05-01T16:00:00Z' };
+    const label = (p: V1Pod, d: PlacementDecision, g?: typeof gate): string | undefined => {
+      const plan = planPatch(p, d, 'why', g);
+      const out = applyPatch(deepClone(p), deepClone(plan.ops), true, false).newDocument as V1Pod;
+      expect(out.metadata!.labels?.['carbon-kube.io/steered']).to.equal(plan.steering);
+      return plan.steering;
+    };
+    expect(label(pod(), decision([['a', 80]]))).to.equal('affinity');
+    expect(label(pod(), decision([], ['c']))).to.equal('affinity');
+    expect(label(pod(), decision([]), gate)).to.equal('gate');
+    expect(label(pod(), decision([['a', 80]]), gate)).to.equal('affinity-and-gate');
+    expect(label(pod(), decision([]))).to.equal(undefined);
+    // The pod already weighs the only zone we would: nothing added, nothing claimed.
+    const own = pod();
+    own.spec!.affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: ['a'] }] } }] } };
+    expect(label(own, decision([['a', 80]]))).to.equal(undefined);
+    // Run again on its own result: no op, so no second label either.
+    const once = applyPatch(deepClone(pod()), deepClone(buildPatch(pod(), decision([['a', 80]]), 'why', gate)), true, false).newDocument as V1Pod;
+    expect(planPatch(once, decision([['a', 80]]), 'why', gate)).to.deep.equal({ ops: [] });
   });
 
   describe('properties over generated pods', () => {

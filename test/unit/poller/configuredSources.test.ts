@@ -21,14 +21,18 @@ describe('configured sources and per-zone chains', () => {
 
   const KEYS = { ELECTRICITYMAPS_API_KEY: 'k', WATTTIME_USERNAME: 'u', WATTTIME_PASSWORD: 'p' };
 
-  it('has no live source without credentials or an explicit choice', () => {
-    expect(configuredSources({})).to.deep.equal([]);
+  it('has only the keyless APIs without credentials, each for the zones it covers', () => {
+    expect(configuredSources({}).map((s) => s.name)).to.deep.equal(['ukci', 'noaa']);
+    expect(names({}, 'GB')).to.deep.equal(['ukci']);
+    expect(names({}, 'GB-13')).to.deep.equal(['ukci']);
+    expect(names({}, 'US-CAL-CISO')).to.deep.equal(['noaa']);
+    expect(names({}, 'DE')).to.deep.equal([]);
   });
 
-  it('orders sources globally and skips those that cannot serve a zone', () => {
+  it('orders sources globally (what the user configured first, then the keyless APIs) and skips those that cannot serve a zone', () => {
     const env = { ...KEYS, CARBON_FILE: csv };
-    expect(names(env, 'US-CAL-CISO')).to.deep.equal(['electricitymaps', 'watttime', 'file']);
-    expect(names(env, 'GB')).to.deep.equal(['electricitymaps', 'file']);
+    expect(names(env, 'US-CAL-CISO')).to.deep.equal(['electricitymaps', 'watttime', 'file', 'noaa']);
+    expect(names(env, 'GB')).to.deep.equal(['electricitymaps', 'file', 'ukci']);
     expect(names(env, 'DE')).to.deep.equal(['electricitymaps']);
     expect(names({ ...env, CARBON_SOURCES: 'file,watttime' }, 'US-CAL-CISO')).to.deep.equal(['file', 'watttime']);
   });
@@ -40,12 +44,22 @@ describe('configured sources and per-zone chains', () => {
     expect(names(env, 'US-MIDA-PJM')).to.deep.equal(['electricitymaps']);
   });
 
-  it('adds the keyless APIs only when asked for, and only for zones they serve', () => {
-    expect(names({ CARBON_SOURCES: 'ukci,noaa' }, 'GB')).to.deep.equal(['ukci']);
+  it('leaves the keyless APIs out when an order does not name them', () => {
+    expect(configuredSources({ ...KEYS, CARBON_SOURCES: 'electricitymaps,watttime' }).map((s) => s.name)).to.deep.equal(['electricitymaps', 'watttime']);
+    expect(names({ CARBON_SOURCES: 'ukci' }, 'US-TEX-ERCO')).to.deep.equal([]);
     expect(names({ CARBON_SOURCES: 'ukci,noaa' }, 'US-TEX-ERCO')).to.deep.equal(['noaa']);
-    expect(names({ UKCI_API_URL: 'http://127.0.0.1:1' }, 'GB')).to.deep.equal(['ukci']);
-    expect(names({ NOAA_GRIDPOINTS: 'FR=ABC/1,2' }, 'FR')).to.deep.equal([]);
-    expect(names({ CARBON_SOURCES: 'noaa', NOAA_GRIDPOINTS: 'FR=ABC/1,2' }, 'FR')).to.deep.equal(['noaa']);
+    expect(names({ NOAA_GRIDPOINTS: 'FR=ABC/1,2' }, 'FR')).to.deep.equal(['noaa']);
+    expect(names({ CARBON_SOURCES: 'ukci', NOAA_GRIDPOINTS: 'FR=ABC/1,2' }, 'FR')).to.deep.equal([]);
+    // Named for one zone only: asked there and nowhere else.
+    expect(names({ CARBON_SOURCES: 'electricitymaps', ZONE_SOURCES: 'GB=ukci' }, 'GB')).to.deep.equal(['ukci']);
+  });
+
+  it('takes "static" alone as no live source at all, and only at the end of a list', () => {
+    expect(configuredSources({ ...KEYS, CARBON_FILE: csv, CARBON_SOURCES: 'static' })).to.deep.equal([]);
+    expect(names({ CARBON_SOURCES: 'ukci,static' }, 'GB')).to.deep.equal(['ukci']);
+    expect(names({ ZONE_SOURCES: 'GB=static' }, 'GB')).to.deep.equal([]);
+    expect(names({ ZONE_SOURCES: 'GB=static' }, 'US-CAL-CISO')).to.deep.equal(['noaa']);
+    expect(() => configuredSources({ CARBON_SOURCES: 'static,ukci' })).to.throw(SourceConfigError, /static \(the cloud-region factors\) always ends a chain/);
   });
 
   it('takes credentials from _FILE variables too', () => {

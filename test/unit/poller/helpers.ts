@@ -35,3 +35,15 @@ export class ManualClock {
     this.t += ms;
   }
 }
+
+/**
+ * Resolves once `condition` holds, checking after each turn of the event loop; fails naming
+ * `what` if it still does not hold after `timeoutMs` (a generous bound, not a measurement).
+ */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}

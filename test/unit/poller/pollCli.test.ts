@@ -41,12 +41,13 @@ describe('npm run poll -- --once', function () {
   let em: Loopback;
   let wt: Loopback;
   let env: Record<string, string>;
+  let stateFile: string;
   const now = Date.now();
   const hour = Math.floor(now / HOUR) * HOUR;
+  const emZones = { DE: { carbonIntensity: 380, datetime: new Date(hour).toISOString() }, 'US-CAL-CISO': { carbonIntensity: 250, datetime: new Date(hour).toISOString() } };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'poll-cli-'));
-    const emZones = { DE: { carbonIntensity: 380, datetime: new Date(hour).toISOString() }, 'US-CAL-CISO': { carbonIntensity: 250, datetime: new Date(hour).toISOString() } };
     em = await Loopback.start(electricityMapsRoute(KEY, emZones));
     wt = await Loopback.start(wattTimeFake('cli-user', 'cli-pass', { CAISO_NORTH: { start: Math.floor(now / 300_000) * 300_000, values: Array<number>(300).fill(661.4) } }).route);
     const uk = await Loopback.start(ukciRoute({ now, national: () => 150, nationalActual: 144, regions: {} }));
@@ -68,9 +69,17 @@ describe('npm run poll -- --once', function () {
     await Promise.all(servers.map((s) => s.close()));
     rmSync(dir, { recursive: true, force: true });
   });
+  // Each test starts from healthy providers and no saved readings, whatever ran before it.
+  let tests = 0;
+  beforeEach(() => {
+    em.route = electricityMapsRoute(KEY, emZones);
+    em.outage = undefined;
+    wt.outage = undefined;
+    stateFile = join(dir, `state-${++tests}.json`);
+  });
 
   it('prints the table from every provider, converted to gCO2eq/kWh, with logs on stderr only', async () => {
-    const run = await pollOnce(env, ['--zones', 'GB,DE,US-CAL-CISO,US-TEX-ERCO', '--state', join(dir, 'state.json')]);
+    const run = await pollOnce(env, ['--zones', 'GB,DE,US-CAL-CISO,US-TEX-ERCO', '--state', stateFile]);
     expect(run.code, run.stderr).to.equal(0);
     const table = JSON.parse(run.stdout) as IntensityTable;
     expect(Object.keys(table).sort()).to.deep.equal(['DE', 'GB', 'US-CAL-CISO', 'US-TEX-ERCO']);
@@ -83,14 +92,22 @@ describe('npm run poll -- --once', function () {
     const expected = intensityFromShare(p.baseIntensity!, estimateRenewableShare(p, { t: Date.parse(erco.timestamp), windKmh: 25, skyCoverPct: 30 }), p.meanRenewableShare);
     expect(erco).to.include({ source: 'noaa', stale: false });
     expect(erco.intensity).to.be.closeTo(expected, 0.01);
-    for (const entry of Object.values(table)) expect(Object.keys(entry)).to.deep.equal(['intensity', 'timestamp', 'source', 'forecast', 'stale']);
+    // The contract's fields in its order; polledAt (when the zone was polled) comes after them.
+    for (const entry of Object.values(table)) {
+      expect(Object.keys(entry)).to.deep.equal(['intensity', 'timestamp', 'source', 'forecast', 'stale', 'polledAt']);
+      expect(Date.parse(entry.polledAt!)).to.be.at.least(Date.parse(entry.timestamp));
+    }
     expect(run.stderr).to.match(/"msg":"polling"/);
   });
 
   it('with the primary failing shows the fallback source, and stale values where there is none', async () => {
+    // A healthy run first leaves last good readings in the state file.
+    const healthy = await pollOnce(env, ['--zones', 'DE', '--state', stateFile]);
+    expect(healthy.code, healthy.stderr).to.equal(0);
+    expect((JSON.parse(healthy.stdout) as IntensityTable).DE).to.include({ intensity: 380, stale: false });
     wt.outage = { status: 503, body: 'Service Unavailable' };
     em.route = (req) => (req.query.get('zone') === 'DE' ? emServerError : electricityMapsRoute(KEY, { 'US-CAL-CISO': { carbonIntensity: 250, datetime: new Date(hour).toISOString() } })(req));
-    const run = await pollOnce(env, ['--zones', 'GB,DE,US-CAL-CISO', '--state', join(dir, 'state.json')]);
+    const run = await pollOnce(env, ['--zones', 'GB,DE,US-CAL-CISO', '--state', stateFile]);
     expect(run.code, run.stderr).to.equal(0);
     const table = JSON.parse(run.stdout) as IntensityTable;
     expect(table['US-CAL-CISO']).to.include({ intensity: 250, source: 'electricitymaps', stale: false });

@@ -19,8 +19,8 @@ describe('table merge and staleness', () => {
   it('serves fresh readings first, marked not stale', () => {
     const clock = new ManualClock(T0);
     const cache = new IntensityCache(10, clock.now);
-    const t = tableAt(clock, cache, new Map([['GB', { source: 'electricitymaps', reading }]]));
-    expect(t.GB).to.deep.equal({ intensity: 100, timestamp: reading.timestamp, source: 'electricitymaps', forecast: reading.forecast, stale: false });
+    const t = tableAt(clock, cache, new Map([['GB', { source: 'electricitymaps', reading, receivedAt: clock.t + 1_500 }]]));
+    expect(t.GB).to.deep.equal({ intensity: 100, timestamp: reading.timestamp, source: 'electricitymaps', forecast: reading.forecast, stale: false, polledAt: '2026-05-01T12:00:01.500Z' });
     expect(t.FR).to.include({ intensity: 50, source: 'static', stale: false });
     expect(t).not.to.have.property('XX');
   });

@@ -5,14 +5,17 @@ import { indexRegionFactors } from '../../../poller/regionFactors.js';
 import type { CarbonSource, ZoneReading } from '../../../poller/sources/source.js';
 import { TABLE_KEY } from '../../../poller/tableConfigMap.js';
 import { parseTable } from '../../../poller/tableJson.js';
+import { pollAgesSeconds } from '../../../poller/tableAge.js';
 import { shareTable } from '../../../poller/tableSharing.js';
 import { FakeConfigMapStore, FakeLeaseStore } from './fakes/kube.js';
-import { captureLog, ManualClock, type CapturedLog } from './helpers.js';
+import { captureLog, ManualClock, waitFor, type CapturedLog } from './helpers.js';
 
 const S = 1_000;
+const MIN = 60 * S;
+const HOUR = 60 * MIN;
 const factors = indexRegionFactors([{ provider: 'gcp', region: 'europe-west2', gPerKwh: 200, grid: 'GB' }]);
 
-/** A source whose answer the test sets; counts its calls. */
+/** A source whose answer the test sets, stamped with the start of the hour as providers do; counts its calls. */
 function liveSource(): CarbonSource & { value: number | undefined; calls: number } {
   const s = {
     name: 'live',
@@ -21,7 +24,8 @@ function liveSource(): CarbonSource & { value: number | undefined; calls: number
     fetch(zones: readonly string[], now: Date): Promise<ZoneReading[]> {
       s.calls += 1;
       if (s.value === undefined) return Promise.reject(new Error('down'));
-      return Promise.resolve(zones.map((zone) => ({ zone, intensity: s.value!, timestamp: now.toISOString(), forecast: [] })));
+      const hour = new Date(Math.floor(now.getTime() / HOUR) * HOUR).toISOString();
+      return Promise.resolve(zones.map((zone) => ({ zone, intensity: s.value!, timestamp: hour, forecast: [] })));
     },
   };
   return s;
@@ -159,12 +163,38 @@ describe('table sharing between replicas', () => {
     await a.sharing.elector.step();
     await settle();
     configMap.closeWatches();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(configMap.watcherCount()).to.equal(2);
+    expect(configMap.watcherCount()).to.equal(0);
+    await waitFor('both replicas to watch again', () => configMap.watcherCount() === 2);
     a.source.value = 77;
     await a.poller.pollOnce();
     await settle();
     expect(b.sharing.table().GB!.intensity).to.equal(77);
+  });
+
+  it('followers serve the leader\'s poll times, so their table age is the leader\'s and grows while nobody polls', async () => {
+    clock.advance(20 * MIN);
+    const a = await replica('pod-a');
+    const b = await replica('pod-b');
+    await a.sharing.elector.step();
+    await b.sharing.elector.step();
+    await settle();
+    clock.advance(2 * MIN);
+    await a.poller.pollOnce();
+    await settle();
+    const polled = new Date(clock.t).toISOString();
+    expect(b.sharing.table().GB).to.include({ timestamp: '2026-05-01T12:00:00.000Z', polledAt: polled });
+    clock.advance(3 * MIN);
+    expect(pollAgesSeconds(b.sharing.table(), clock.t)).to.deep.equal({ GB: 180 });
+    // The leader goes away; its successor's source is down: the inherited reading keeps its fetch time.
+    await a.sharing.stop();
+    running.splice(running.indexOf(a.sharing), 1);
+    b.source.value = undefined;
+    clock.advance(MIN);
+    await b.sharing.elector.step();
+    await settle();
+    expect(b.sharing.isLeader()).to.equal(true);
+    expect(b.sharing.table().GB).to.include({ source: 'live', stale: true, polledAt: polled });
+    expect(pollAgesSeconds(b.sharing.table(), clock.t)).to.deep.equal({ GB: 240 });
   });
 
   it('a follower with no shared table yet serves its own boot table', async () => {

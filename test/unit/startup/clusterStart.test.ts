@@ -67,7 +67,7 @@ describe('start-up in a cluster: wait for it, never fall back to offline zones',
       cluster: api.kubeConfig(),
       clusterRetry: { initialMs: 20, maxMs: 200 },
       controllers: loadControllersConfig({}),
-      env: {},
+      env: { CARBON_SOURCES: 'static' },
     });
     ca = readFileSync(hook.caFile!, 'utf8');
   });

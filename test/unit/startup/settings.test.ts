@@ -27,7 +27,7 @@ function runMain(env: Record<string, string>): Promise<Outcome> {
   const home = mkdtempSync(join(tmpdir(), 'ck-settings-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'webhook/main.ts')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', CARBON_SOURCES: 'static', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -74,9 +74,28 @@ describe('every setting is checked before the process serves or leads', function
     expect(loadSettings({}).controllers.migrator.limits.dryRun).to.equal(true);
   });
 
-  it("the tuner's settings name all their problems, not the first", () => {
-    expect(() => tunerSettingsFromEnv({ TUNER_MODE: 'auto', TUNER_SCHEDULE: 'hourly' })).to.throw(/TUNER_MODE.*TUNER_SCHEDULE/);
-    expect(() => loadConfig({ TUNER_MODE: 'auto', TUNER_SCHEDULE: 'hourly' })).to.throw(ConfigError, /TUNER_MODE[^]*TUNER_SCHEDULE/);
+  it("the tuner's settings name all their problems, not the first, each on its own line like the rest", () => {
+    expect(() => tunerSettingsFromEnv({ TUNER_MODE: 'auto', TUNER_SCHEDULE: 'hourly' })).to.throw(/TUNER_MODE[^]*TUNER_SCHEDULE/);
+    let message = '';
+    try {
+      loadConfig({ TUNER_MODE: 'auto', TUNER_SCHEDULE: 'hourly', CARBON_WEIGHT: '101' });
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).to.include('  - TUNER_MODE="auto" must be one of off, recommend, apply');
+    expect(lines).to.include('  - TUNER_SCHEDULE="hourly" is not a cron expression (e.g. "0 * * * *")');
+    expect(lines.filter((l) => l.startsWith('  - '))).to.have.length(3);
+    // Unset or empty takes the default, as every other setting does.
+    expect(loadConfig({ TUNER_MODE: '', TUNER_SCHEDULE: ' ' }).tuner).to.deep.equal({ mode: 'recommend', schedule: '0 * * * *' });
+  });
+
+  it('a bad LOG_LEVEL stops the process at start with exit code 2, named with its value and what is allowed', async () => {
+    const out = await runMain({ LOG_LEVEL: 'verbose', CARBON_WEIGHT: '101' });
+    expect(out.ended).to.equal(2);
+    expect(out.stderr).to.contain('LOG_LEVEL="verbose" must be one of debug, info, warn, error');
+    expect(out.stderr, 'reported with the other problems').to.contain('CARBON_WEIGHT="101"');
   });
 
   it('in a cluster, without settings handed in, reads the controllers\' settings before listening', async () => {
