@@ -12,6 +12,7 @@ import { createMetrics, type WebhookMetrics } from '../../../webhook/server/metr
 import type { ZoneCapacity } from '../../../webhook/placement/types.js';
 import { CONFIG, table } from '../../support/fixtures.js';
 import { FakeCluster } from '../startup/fakeCluster.js';
+import { eventually } from '../../support/eventually.js';
 
 const ZONES: ZoneCapacity[] = [
   { zone: 'clean', grid: 'FR', nodes: 1, cpuMillis: 16000 },
@@ -37,14 +38,6 @@ function steeredPod(name: string, opts: { node?: string; cpu?: string; steered?:
 
 async function counterValue(metrics: WebhookMetrics): Promise<number> {
   return (await metrics.co2SavedKg.get()).values[0]?.value ?? 0;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('savings estimator loop, through the leader wiring', function () {

@@ -1,5 +1,6 @@
 // Small helpers for the poller tests.
 import type { Logger } from '../../../webhook/log.js';
+import { eventually } from '../../support/eventually.js';
 
 /** The rejection reason of a promise that must reject (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -41,9 +42,5 @@ export class ManualClock {
  * `what` if it still does not hold after `timeoutMs` (a generous bound, not a measurement).
  */
 export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await eventually(what, condition, timeoutMs, 1);
 }

@@ -10,6 +10,7 @@ import { silentLogger } from '../../../webhook/log.js';
 import { startWebhook, type RunningWebhook } from '../../../webhook/start.js';
 import { get, post } from '../../support/https.js';
 import { FakeApiServer, node } from './fakeApiServer.js';
+import { eventually } from '../../support/eventually.js';
 
 const review = (namespace: string): string =>
   JSON.stringify({
@@ -33,15 +34,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** Polls `check` until it holds; the deadline is generous, the test asserts state, never time. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, deadlineMs = 20_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('start-up in a cluster: wait for it, never fall back to offline zones', function () {

@@ -14,6 +14,7 @@ import { silentLogger } from '../../../webhook/log.js';
 import { startWebhook, type RunningWebhook } from '../../../webhook/start.js';
 import { getPlain, post } from '../../support/https.js';
 import { FakeCluster } from './fakeCluster.js';
+import { eventually } from '../../support/eventually.js';
 
 const BASE = 300;
 /** -20 %, the edge of the band: between the two sits us-west2-a (US-CAL-CISO, static 289 g). */
@@ -71,14 +72,6 @@ function requirePodReview(): string {
       },
     },
   });
-}
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const until = Date.now() + 25_000;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the tuned threshold reaches placement and the migrator (apply mode, real wiring)', function () {
