@@ -34,7 +34,8 @@ export interface PollerOptions {
 }
 
 /** ok, circuit_open, invalid (an answer with nothing usable), or the kind of the failure. */
-export type RequestResult = 'ok' | 'circuit_open' | 'invalid' | 'error' | 'timeout' | 'rate_limited' | 'auth';
+export const REQUEST_RESULTS = ['ok', 'circuit_open', 'invalid', 'error', 'timeout', 'rate_limited', 'auth'] as const;
+export type RequestResult = (typeof REQUEST_RESULTS)[number];
 
 export type TableListener = (table: IntensityTable) => void;
 

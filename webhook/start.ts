@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:https';
 import { loadControllersConfig, type ControllersConfig } from '../controllers/config.js';
 import { configuredSources } from '../poller/configuredSources.js';
-import type { Poller } from '../poller/poller.js';
+import { REQUEST_RESULTS, type Poller } from '../poller/poller.js';
 import { loadRegionFactors } from '../poller/regionFactors.js';
 import { dataTimes, pollAgesSeconds } from '../poller/tableAge.js';
 import type { IntensityTable } from '../poller/table.js';
@@ -86,6 +86,8 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions)
   // The age gauge is read at scrape time, once the table exists.
   const holder: { table?: CarbonTable } = {};
   const metrics = createMetrics(() => pollAgesSeconds(holder.table?.table() ?? {}, Date.now()));
+  // Every source's results start at 0: a series born at 1 hides its first failure from rate().
+  for (const source of sources) for (const result of REQUEST_RESULTS) metrics.pollerRequests.inc({ source: source.name, result }, 0);
   metrics.threshold.set(state.thresholdG);
   const placement = (): WebhookConfig['placement'] => ({ ...config.placement, thresholdG: state.thresholdG });
   const table = (): IntensityTable => holder.table?.table() ?? {};
