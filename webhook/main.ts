@@ -42,7 +42,8 @@ export async function run(overrides: Partial<Record<string, string>> = {}, optio
   const log = createLogger('webhook', config.logLevel);
   let webhook: RunningWebhook;
   try {
-    webhook = await startWebhook(config, { log, controllers: settings.controllers, ...options });
+    // The overrides are part of the environment the sources are built from too (dev mode's CARBON_SOURCES).
+    webhook = await startWebhook(config, { log, controllers: settings.controllers, env: { ...process.env, ...overrides }, ...options });
   } catch (err) {
     return exitOnConfigError(err);
   }
