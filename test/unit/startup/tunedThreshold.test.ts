@@ -13,6 +13,7 @@ import { loadConfig } from '../../../webhook/config/config.js';
 import { silentLogger } from '../../../webhook/log.js';
 import { startWebhook, type RunningWebhook } from '../../../webhook/start.js';
 import { getPlain, post } from '../../support/https.js';
+import { pod, request, review } from '../../support/fixtures.js';
 import { FakeCluster } from './fakeCluster.js';
 import { eventually } from '../../support/eventually.js';
 
@@ -55,23 +56,11 @@ function runningPod(name: string, nodeName: string): Record<string, unknown> {
   };
 }
 
+/** A require-mode pod in the opted-in namespace, as the apiserver sends it to /mutate. */
 function requirePodReview(): string {
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'u-1',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      operation: 'CREATE',
-      namespace: 'shop',
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'strict', namespace: 'shop', annotations: { 'carbon-kube.io/mode': 'require' } },
-        spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1' } } }] },
-      },
-    },
-  });
+  const strict = pod('1', { 'carbon-kube.io/mode': 'require' });
+  strict.metadata = { ...strict.metadata, name: 'strict', namespace: 'shop' };
+  return JSON.stringify(review(request('CREATE', strict, { namespace: 'shop' })));
 }
 
 describe('the tuned threshold reaches placement and the migrator (apply mode, real wiring)', function () {
