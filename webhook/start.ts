@@ -220,8 +220,10 @@ function backgroundDeps(cluster: KubeConfig, config: WebhookConfig, controllers:
   };
 }
 
-/** Counts what the decision did to the pod (steered, unchanged, skipped), never whether a patch exists. */
-/** mutatePod, counted by what happened to the pod (the bench server composes it too). */
+/**
+ * mutatePod, counted by what the decision did to the pod (steered, unchanged, skipped), never by
+ * whether a patch exists; the bench server composes it too.
+ */
 export function countedMutation(req: AdmissionRequest, ctx: PlacementContext, metrics: WebhookMetrics): AdmissionVerdict {
   const result = mutatePod(req, ctx);
   // A dry run must leave no trace, counters included.
